@@ -1,0 +1,207 @@
+"""The bot process: log in, then sync -> handle -> store the position, while the executor performs the outbox."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from typing import Any
+
+import nio
+
+from bot import render
+from bot.config import Config
+from bot.executor import Executor
+from bot.handler import Handler
+from bot.matrix import Matrix, MatrixError
+from storage import events, outbox
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+SYNC_TOKEN = "sync_token"
+ACCESS_TOKEN = "access_token"
+LONG_POLL_MS = 30_000
+BACKFILL_PAGES = 20
+# Only what the bot acts on; presence, typing and account data would only cost time on every sync.
+SYNC_FILTER: dict[str, Any] = {
+    "presence": {"types": []},
+    "account_data": {"types": []},
+    "room": {
+        "timeline": {"limit": 50},
+        "state": {"lazy_load_members": True, "types": ["m.room.member", "m.room.create"]},
+        "ephemeral": {"types": []},
+        "account_data": {"types": []},
+    },
+}
+
+
+class Bot:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.db: Database | None = None
+        self.client: nio.AsyncClient | None = None
+        self.executor: Executor | None = None
+        self.handler: Handler | None = None
+        self._stopping = asyncio.Event()
+        self._joining: set[str] = set()
+
+    # ---- start and stop ------------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        render.set_timezone(self.config.tz)
+        self.db = await Database.open(self.config.bot.database)
+        self.client = nio.AsyncClient(
+            self.config.matrix.homeserver, self.config.matrix.user_id, device_id=self.config.matrix.device_id,
+            config=nio.AsyncClientConfig(encryption_enabled=False, store_sync_tokens=False,
+                                         max_timeouts=None, max_timeout_retry_wait_time=30, request_timeout=60),
+        )
+        await self._login()
+        matrix = Matrix(self.client)
+        self.executor = Executor(self.db, matrix, self.config)
+        self.handler = Handler(self.db, self.config, self.client.user_id)
+        await self._screening_room(matrix)
+
+    async def _login(self) -> None:
+        assert self.db and self.client
+        token = self.config.matrix.access_token
+        if not token:
+            async with self.db.transaction() as tx:
+                token = await tx.get_meta(ACCESS_TOKEN)
+        if token:
+            self.client.access_token = token
+            whoami = await self.client.whoami()
+            if isinstance(whoami, nio.WhoamiResponse):
+                self.client.user_id = whoami.user_id
+                self.client.device_id = whoami.device_id or self.config.matrix.device_id
+                return
+            if self.config.matrix.access_token or not self.config.matrix.password:
+                raise RuntimeError(f"the access token was refused: {whoami.message}")
+        # A fixed device id keeps the homeserver's transaction de-duplication working across restarts.
+        response = await self.client.login(self.config.matrix.password, device_name="ZVH bot")
+        if not isinstance(response, nio.LoginResponse):
+            raise RuntimeError(f"login failed: {response.message}")
+        async with self.db.transaction() as tx:
+            await tx.set_meta(ACCESS_TOKEN, response.access_token)
+
+    async def _screening_room(self, matrix: Matrix) -> None:
+        """Resolve and join the screening room; a failure is logged and retried, never fatal at start."""
+        room = self.config.bot.screening_room
+        try:
+            if room.startswith("#"):
+                self.config.bot.screening_room = room = await matrix.resolve_alias(room)
+            await matrix.join(room)
+        except MatrixError as exc:
+            log.error("cannot join the screening room yet: %s", exc)
+            async with self.db.transaction() as tx:
+                await outbox.enqueue(tx, "join", {"room_id": room, "inviter": None})
+
+    async def run(self) -> None:
+        await self.start()
+        executor = asyncio.create_task(self.executor.run(), name="executor")
+        syncer = asyncio.create_task(self._sync_loop(), name="sync")
+        stop = asyncio.create_task(self._stopping.wait())
+        try:
+            done, _ = await asyncio.wait({executor, syncer, stop}, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                if task is not stop and task.exception():
+                    raise task.exception()
+        finally:
+            # The sync position is only ever stored after a batch is fully handled, so cancelling is safe.
+            for task in (syncer, executor, stop):
+                task.cancel()
+            await asyncio.gather(syncer, executor, stop, return_exceptions=True)
+            await self.client.close()
+            await self.db.close()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    # ---- sync --------------------------------------------------------------------------------------------------
+
+    async def _sync_loop(self) -> None:
+        async with self.db.transaction() as tx:
+            token = await tx.get_meta(SYNC_TOKEN)
+        failures = 0
+        while True:
+            response = await self.client.sync(timeout=LONG_POLL_MS if token else 0, sync_filter=SYNC_FILTER,
+                                              since=token)
+            if isinstance(response, nio.SyncError):
+                failures += 1
+                delay = min(60.0, 0.5 * 2 ** failures) * random.uniform(0.5, 1.5)
+                log.warning("sync failed (%s); retrying in %.1fs", response.message, delay)
+                await asyncio.sleep(delay)
+                continue
+            failures = 0
+            await self._process(response, initial=token is None)
+            async with self.db.transaction() as tx:
+                await tx.set_meta(SYNC_TOKEN, response.next_batch)
+            token = response.next_batch
+
+    async def _process(self, response: nio.SyncResponse, initial: bool) -> None:
+        for room_id, info in response.rooms.invite.items():
+            await self._invited(room_id, info)
+        for room_id, info in response.rooms.join.items():
+            timeline = [event.source for event in info.timeline.events]
+            if initial:
+                # A first start (or a new database) must not act on history: record it as seen.
+                await self._mark_seen(room_id, timeline)
+                continue
+            if info.timeline.limited and info.timeline.prev_batch:
+                timeline = await self._backfill(room_id, info.timeline.prev_batch, timeline) + timeline
+            for event in timeline:
+                if event.get("type") == "m.room.message" and await self.handler.message(room_id, event):
+                    self.executor.wake()
+
+    async def _mark_seen(self, room_id: str, timeline: list[dict[str, Any]]) -> None:
+        async with self.db.transaction() as tx:
+            for event in timeline:
+                if "event_id" in event:
+                    await events.mark_handled(tx, event["event_id"], room_id)
+
+    async def _backfill(self, room_id: str, prev_batch: str, timeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """A gappy sync (many messages while the bot was down): page back until events already handled or too
+        old to act on, so no command is silently skipped."""
+        cutoff_ms = (self.config.bot.max_command_age_minutes + 24 * 60) * 60_000
+        newest = max((e.get("origin_server_ts", 0) for e in timeline), default=0)
+        collected: list[dict[str, Any]] = []
+        start = prev_batch
+        for _ in range(BACKFILL_PAGES):
+            response = await self.client.room_messages(room_id, start=start, limit=100,
+                                                       message_filter={"types": ["m.room.message"]})
+            if not isinstance(response, nio.RoomMessagesResponse) or not response.chunk:
+                break
+            stop = False
+            for event in response.chunk:
+                source = event.source
+                async with self.db.transaction() as tx:
+                    seen = await tx.value("SELECT 1 FROM handled_events WHERE event_id = ?", (source["event_id"],))
+                if seen or newest - source.get("origin_server_ts", 0) > cutoff_ms:
+                    stop = True
+                    break
+                collected.append(source)
+            if stop or not response.end:
+                break
+            start = response.end
+        collected.reverse()
+        if collected:
+            log.info("backfilled %d events in a room after a gap", len(collected))
+        return collected
+
+    async def _invited(self, room_id: str, info: Any) -> None:
+        if room_id in self._joining:
+            return
+        invite = next((e for e in info.invite_state if getattr(e, "state_key", None) == self.client.user_id
+                       and getattr(e, "membership", None) == "invite"), None)
+        if invite is None:
+            return
+        inviter = invite.sender
+        self._joining.add(room_id)
+        async with self.db.transaction() as tx:
+            if self.config.may_refer(inviter):
+                await outbox.enqueue(tx, "join", {"room_id": room_id, "inviter": inviter,
+                                                  "is_direct": bool(invite.content.get("is_direct"))})
+            else:
+                # Need-to-know: the bot does not sit in rooms of people outside the partnership.
+                log.info("declining an invite from outside the partner directory")
+                await outbox.enqueue(tx, "leave", {"room_id": room_id})
+        self.executor.wake()

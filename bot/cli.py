@@ -1,0 +1,61 @@
+"""Command line: `zvh-bot run --config FILE`, `zvh-bot dev`, `zvh-bot check-config FILE`."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from bot.config import ConfigError, config_is_private, load_config
+
+log = logging.getLogger("zvh")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="zvh-bot", description="Case-coordination bot for ZVH on Matrix")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    run = sub.add_parser("run", help="run the bot with a config file")
+    run.add_argument("--config", type=Path, required=True)
+    dev = sub.add_parser("dev", help="run on a throwaway local Synapse with demo accounts")
+    dev.add_argument("--dir", type=Path, default=Path(".dev"))
+    dev.add_argument("--port", type=int, default=8008)
+    check = sub.add_parser("check-config", help="validate a config file and exit")
+    check.add_argument("config", type=Path)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("nio").setLevel(logging.WARNING)
+
+    if args.cmd == "dev":
+        from bot.dev import run_dev
+
+        run_dev(args.dir.resolve(), args.port)
+        return 0
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    if not config_is_private(args.config):
+        log.warning("%s can be read by other users; it may hold secrets (chmod 600)", args.config)
+    if args.cmd == "check-config":
+        print(f"{args.config}: ok")
+        return 0
+    logging.getLogger().setLevel(config.log_level)
+    from bot.app import Bot
+
+    bot = Bot(config)
+
+    async def serve() -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, bot.stop)
+        await bot.run()
+
+    asyncio.run(serve())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,176 @@
+"""Configuration: one TOML file, validated by pydantic; secrets may come from the environment."""
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import stat
+import tomllib
+from enum import Enum
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+MXID_PATTERN = r"^@[a-z0-9._=\-/+]+:[A-Za-z0-9.\-]+(:\d+)?$"
+
+DEFAULT_THEMES = [
+    "huiselijk geweld", "overlast", "jeugdcriminaliteit", "nazorg ex-gedetineerden",
+    "personen met verward gedrag", "radicalisering", "high impact crime", "multiproblematiek",
+]
+
+
+class Tier(str, Enum):
+    kern = "kern"
+    casus = "casus"
+    incidenteel = "incidenteel"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class MatrixConfig(Strict):
+    homeserver: str = Field(pattern=r"^https?://")
+    user_id: str = Field(pattern=MXID_PATTERN)
+    device_id: str = "ZVHBOT"
+    # Either may be left empty here and given as ZVH_ACCESS_TOKEN / ZVH_PASSWORD instead.
+    access_token: str = ""
+    password: str = ""
+
+    @model_validator(mode="after")
+    def _secrets_from_env(self) -> "MatrixConfig":
+        self.access_token = self.access_token or os.environ.get("ZVH_ACCESS_TOKEN", "")
+        self.password = self.password or os.environ.get("ZVH_PASSWORD", "")
+        if not (self.access_token or self.password):
+            raise ValueError("give access_token or password (or ZVH_ACCESS_TOKEN / ZVH_PASSWORD)")
+        return self
+
+    @property
+    def server_name(self) -> str:
+        return self.user_id.split(":", 1)[1]
+
+
+class Partner(Strict):
+    key: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    name: str
+    tier: Tier = Tier.casus
+    contacts: list[str] = []
+
+    @field_validator("contacts")
+    @classmethod
+    def _mxids(cls, value: list[str]) -> list[str]:
+        for mxid in value:
+            if not _is_mxid(mxid):
+                raise ValueError(f"not a Matrix ID: {mxid!r}")
+        return value
+
+
+class BotConfig(Strict):
+    database: Path = Path("zvh.db")
+    command_prefix: str = Field("!", min_length=1, max_length=3)
+    language: Literal["nl", "en"] = "nl"
+    timezone: str = "Europe/Amsterdam"
+    region: str = "Regio"
+    referral_prefix: str = Field("ZVH", pattern=r"^[A-Z]{2,6}$")
+    # Commands that waited longer than this while the bot was down are not run; the sender is told.
+    max_command_age_minutes: int = Field(8 * 60, ge=1)
+    screening_room: str = Field(pattern=r"^[!#].+:.+$")
+    coordinators: list[str] = []
+    # Who may file referrals: full Matrix IDs, glob patterns ("@*:politie.example"), or bare homeserver domains.
+    referrers: list[str] = []
+    municipalities: list[str] = Field(min_length=1)
+    themes: list[str] = Field(default_factory=lambda: list(DEFAULT_THEMES), min_length=1)
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown timezone {value!r}") from None
+        return value
+
+    @field_validator("coordinators")
+    @classmethod
+    def _coordinators(cls, value: list[str]) -> list[str]:
+        for mxid in value:
+            if not _is_mxid(mxid):
+                raise ValueError(f"not a Matrix ID: {mxid!r}")
+        return value
+
+
+class Config(Strict):
+    matrix: MatrixConfig
+    bot: BotConfig
+    partners: list[Partner] = []
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _unique_partners(self) -> "Config":
+        keys = [p.key for p in self.partners]
+        duplicates = sorted({k for k in keys if keys.count(k) > 1})
+        if duplicates:
+            raise ValueError(f"partner keys must be unique: {', '.join(duplicates)}")
+        return self
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.bot.timezone)
+
+    def partner(self, key: str) -> Partner | None:
+        key = key.lower()
+        return next((p for p in self.partners if p.key == key), None)
+
+    def is_coordinator(self, user_id: str) -> bool:
+        return user_id in self.bot.coordinators
+
+    def may_refer(self, user_id: str) -> bool:
+        """Coordinators, partner contacts and the configured patterns may file referrals."""
+        if self.is_coordinator(user_id) or any(user_id in p.contacts for p in self.partners):
+            return True
+        domain = user_id.split(":", 1)[-1]
+        for pattern in self.bot.referrers:
+            if pattern.startswith("@"):
+                if fnmatch.fnmatchcase(user_id, pattern):
+                    return True
+            elif pattern == domain:
+                return True
+        return False
+
+    def organisation_of(self, user_id: str) -> Partner | None:
+        return next((p for p in self.partners if user_id in p.contacts), None)
+
+
+class ConfigError(Exception):
+    """A config that cannot be used; the message names the field and what is wrong."""
+
+
+def _is_mxid(value: str) -> bool:
+    return re.match(MXID_PATTERN, value) is not None
+
+
+def load_config(path: Path) -> Config:
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    try:
+        config = Config.model_validate(raw)
+    except ValidationError as exc:
+        lines = [f"{path}: invalid configuration"]
+        for err in exc.errors():
+            where = ".".join(str(part) for part in err["loc"]) or "(top level)"
+            lines.append(f"  {where}: {err['msg']}")
+        raise ConfigError("\n".join(lines)) from None
+    if not config.bot.database.is_absolute():
+        config.bot.database = (path.parent / config.bot.database).resolve()
+    return config
+
+
+def config_is_private(path: Path) -> bool:
+    """A config may hold secrets: warn when others can read it."""
+    return not (path.stat().st_mode & (stat.S_IRGRP | stat.S_IROTH))

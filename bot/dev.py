@@ -1,0 +1,86 @@
+"""`zvh-bot dev`: a throwaway local Synapse with demo accounts, a config, and the bot, to try it with any client."""
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import signal
+from pathlib import Path
+
+from bot.app import Bot
+from bot.config import load_config
+from bot.local_synapse import LocalSynapse
+from bot.provision import create_screening_room, write_config
+
+DEMO_PASSWORD = "zvh-demo"
+# localpart -> what the account is for in the demo
+DEMO_ACCOUNTS = {
+    "coordinator": "procesregisseur (ZVH-coördinator)",
+    "melder": "professional die meldt (wijkteam)",
+    "politie": "contactpersoon politie",
+    "ggz": "contactpersoon GGZ",
+}
+
+
+def prepare(workdir: Path, port: int) -> tuple[LocalSynapse, Path]:
+    syn = LocalSynapse(workdir / "synapse", port=port)
+    syn.start()
+    config_path = workdir / "config.toml"
+    state_path = workdir / "dev-state.json"
+    state = json.loads(state_path.read_text()) if state_path.exists() else {}
+    bot_password = state.setdefault("bot_password", secrets.token_urlsafe(16))
+    bot_id, bot_token = syn.register("zvh-bot", bot_password, admin=True)
+    ids = {name: syn.register(name, DEMO_PASSWORD)[0] for name in DEMO_ACCOUNTS}
+    if "screening_room" not in state:
+        state["screening_room"] = create_screening_room(syn, bot_token, [ids["coordinator"]])
+    state_path.write_text(json.dumps(state))
+    domain = syn.server_name
+    write_config(
+        config_path,
+        matrix={"homeserver": syn.base_url, "user_id": bot_id, "password": bot_password, "device_id": "ZVHBOT"},
+        bot={"database": "zvh.db", "region": "Demo", "referral_prefix": "DEMO",
+             "screening_room": state["screening_room"], "coordinators": [ids["coordinator"]],
+             "referrers": [domain], "municipalities": ["Den Haag", "Delft", "Zoetermeer", "Westland"]},
+        partners=[
+            {"key": "politie", "name": "Politie", "tier": "kern", "contacts": [ids["politie"]]},
+            {"key": "ggz", "name": "GGZ", "tier": "casus", "contacts": [ids["ggz"]]},
+            {"key": "gemeente", "name": "Gemeente", "tier": "kern", "contacts": []},
+            {"key": "om", "name": "Openbaar Ministerie", "tier": "kern", "contacts": []},
+        ],
+    )
+    return syn, config_path
+
+
+def banner(syn: LocalSynapse) -> str:
+    lines = [
+        "",
+        "ZVH-bot draait op een lokale Synapse (alleen 127.0.0.1).",
+        f"  Homeserver: {syn.base_url}   (in Element: 'Andere homeserver' / 'Other homeserver')",
+        f"  Wachtwoord voor alle demo-accounts: {DEMO_PASSWORD}",
+    ]
+    lines += [f"  @{name}:{syn.server_name:<12} {role}" for name, role in DEMO_ACCOUNTS.items()]
+    lines += [
+        "Log in als @melder, start een chat met @zvh-bot:localhost en typ !melding.",
+        "Log in als @coordinator: de screeningsroom staat klaar; typ daar !meldingen en !triage.",
+        "Stoppen: Ctrl-C.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def run_dev(workdir: Path, port: int) -> None:
+    syn, config_path = prepare(workdir, port)
+    try:
+        config = load_config(config_path)
+        bot = Bot(config)
+        print(banner(syn), flush=True)
+
+        async def main() -> None:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, bot.stop)
+            await bot.run()
+
+        asyncio.run(main())
+    finally:
+        syn.stop()

@@ -1,0 +1,198 @@
+"""Performs the outbox in order, each effect exactly once, and records what it produced."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from bot import rooms
+from bot.config import Config
+from bot.matrix import Matrix, MatrixError
+from bot.render import render
+from commands.base import Msg
+from commands.cases import card_params
+from storage import cases, outbox, users
+from storage.db import Database, Tx, utcnow
+from storage.outbox import Effect
+
+log = logging.getLogger(__name__)
+MAX_BACKOFF = 300.0
+
+
+def notice(msg: Msg, lang: str, reply_to: str | None = None) -> dict[str, Any]:
+    body, formatted = render(msg, lang)
+    content: dict[str, Any] = {"msgtype": "m.notice", "body": body, "format": "org.matrix.custom.html",
+                               "formatted_body": formatted}
+    if reply_to:
+        content["m.relates_to"] = {"m.in_reply_to": {"event_id": reply_to}}
+    return content
+
+
+class Executor:
+    def __init__(self, db: Database, matrix: Matrix, config: Config) -> None:
+        self.db = db
+        self.matrix = matrix
+        self.config = config
+        self._wake = asyncio.Event()
+        self.performed = 0
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        while True:
+            self._wake.clear()
+            async with self.db.transaction() as tx:
+                effect = await outbox.next_open(tx, utcnow())
+                retry_at = None if effect else await outbox.earliest_retry(tx)
+            if effect is None:
+                await self._sleep_until(retry_at)
+                continue
+            await self.perform(effect)
+
+    async def _sleep_until(self, retry_at: str | None) -> None:
+        timeout = None
+        if retry_at:
+            timeout = max(0.0, (datetime.fromisoformat(retry_at) - datetime.now(timezone.utc)).total_seconds())
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout)
+        except asyncio.TimeoutError:
+            pass
+
+    async def perform(self, effect: Effect) -> None:
+        handler = getattr(self, f"_do_{effect.kind}")
+        try:
+            result, follow_up = await handler(effect)
+        except MatrixError as exc:
+            await self._failed(effect, exc, transient=exc.transient)
+            return
+        except (OSError, asyncio.TimeoutError) as exc:
+            await self._failed(effect, exc, transient=True)
+            return
+        async with self.db.transaction() as tx:
+            await outbox.mark_done(tx, effect.id, result)
+            if follow_up:
+                await follow_up(tx)
+        self.performed += 1
+
+    async def _failed(self, effect: Effect, exc: Exception, transient: bool) -> None:
+        async with self.db.transaction() as tx:
+            if transient:
+                delay = min(MAX_BACKOFF, 0.5 * 2 ** min(effect.attempts, 12)) * random.uniform(0.8, 1.2)
+                not_before = (datetime.now(timezone.utc) + timedelta(seconds=delay)).isoformat(timespec="milliseconds")
+                await outbox.retry_later(tx, effect.id, not_before, str(exc))
+                log.warning("outbox %s #%d failed, retry in %.1fs: %s", effect.kind, effect.id, delay, exc)
+            else:
+                await outbox.mark_failed(tx, effect.id, str(exc))
+                log.error("outbox %s #%d failed for good: %s", effect.kind, effect.id, exc)
+
+    # ---- room creation, exactly once ---------------------------------------------------------------------------
+
+    async def _create_once(self, effect: Effect, key: str, body: dict[str, Any]) -> str:
+        """createRoom cannot be de-duplicated by the homeserver: mark the attempt first; a retry of a marked
+        attempt looks for the room that carries the key before it creates anything."""
+        if effect.state == "attempted":
+            found = await self._find_created(key)
+            if found:
+                log.info("outbox #%d: found room from interrupted attempt", effect.id)
+                return found
+        async with self.db.transaction() as tx:
+            await outbox.mark_attempted(tx, effect.id)
+        return await self.matrix.create_room(body)
+
+    async def _find_created(self, key: str) -> str | None:
+        for room_id in await self.matrix.joined_rooms():
+            create = await self.matrix.get_state(room_id, "m.room.create")
+            if create and create.get(rooms.CREATION_KEY) == key:
+                return room_id
+        return None
+
+    # ---- effect kinds: each returns (result, follow-up in the done-transaction) ------------------------------------
+
+    async def _do_send(self, effect: Effect):
+        p = effect.payload
+        room_id = p.get("room_id")
+        new_dm = None
+        if room_id is None:
+            async with self.db.transaction() as tx:
+                room_id = await users.dm_room(tx, p["to_user"])
+            if room_id is None:
+                room_id = new_dm = await self._create_once(effect, f"{effect.key}:dm",
+                                                           rooms.direct_chat(p["to_user"], f"{effect.key}:dm"))
+                async with self.db.transaction() as tx:
+                    await users.set_dm_room(tx, p["to_user"], room_id)
+        event_id = await self.matrix.send(room_id, p.get("type", "m.room.message"), p["content"], effect.key)
+        return {"room_id": room_id, "event_id": event_id, "new_dm": new_dm}, None
+
+    async def _do_react(self, effect: Effect):
+        p = effect.payload
+        content = {"m.relates_to": {"rel_type": "m.annotation", "event_id": p["event_id"], "key": p["key"]}}
+        event_id = await self.matrix.send(p["room_id"], "m.reaction", content, effect.key)
+        return {"event_id": event_id}, None
+
+    async def _do_join(self, effect: Effect):
+        p = effect.payload
+        await self.matrix.join(p["room_id"])
+        is_dm = p.get("inviter") is not None and (
+            p.get("is_direct") or await self.matrix.joined_member_count(p["room_id"]) <= 2)
+
+        async def record(tx: Tx) -> None:
+            if is_dm and await users.dm_room(tx, p["inviter"]) != p["room_id"]:
+                await users.set_dm_room(tx, p["inviter"], p["room_id"])
+                lang = await users.language(tx, p["inviter"]) or self.config.bot.language
+                await outbox.enqueue(tx, "send", {"room_id": p["room_id"], "content": notice(
+                    Msg.of("dm.welcome", prefix=self.config.bot.command_prefix), lang)})
+
+        return {"dm": bool(is_dm)}, record
+
+    async def _do_leave(self, effect: Effect):
+        await self.matrix.leave(effect.payload["room_id"])
+        return None, None
+
+    async def _do_ensure_space(self, effect: Effect):
+        async with self.db.transaction() as tx:
+            existing = await tx.get_meta("space_room_id")
+        if existing:
+            return {"room_id": existing}, None
+        room_id = await self._create_once(effect, effect.key, rooms.space(self.config, self.matrix.user_id, effect.key))
+
+        async def record(tx: Tx) -> None:
+            await tx.set_meta("space_room_id", room_id)
+
+        return {"room_id": room_id}, record
+
+    async def _do_create_case_room(self, effect: Effect):
+        case_id = effect.payload["case_id"]
+        async with self.db.transaction() as tx:
+            case = await cases.get(tx, case_id)
+            members = await cases.members(tx, case_id)
+            space_id = await tx.get_meta("space_room_id")
+        if case.room_id:
+            return {"room_id": case.room_id}, None
+        body = rooms.case_room(self.config, self.matrix.user_id, case, members, space_id, effect.key)
+        room_id = await self._create_once(effect, effect.key, body)
+
+        async def record(tx: Tx) -> None:
+            await cases.set_room(tx, case_id, room_id)
+            created = await cases.get(tx, case_id)
+            card = Msg("case.card", await card_params(tx, self.config, created))
+            await outbox.enqueue(tx, "send", {"room_id": room_id, "content": notice(
+                Msg.of("case.welcome", case=created, prefix=self.config.bot.command_prefix, card=card),
+                self.config.bot.language)})
+            if space_id:
+                await outbox.enqueue(tx, "space_add", {"case_id": case_id, "space_id": space_id, "room_id": room_id})
+
+        return {"room_id": room_id}, record
+
+    async def _do_space_add(self, effect: Effect):
+        p = effect.payload
+        await self.matrix.put_state(p["space_id"], "m.space.child",
+                                    {"via": [self.config.matrix.server_name], "order": p["case_id"]},
+                                    state_key=p["room_id"])
+        async with self.db.transaction() as tx:
+            members = await cases.members(tx, p["case_id"])
+        for member in members:
+            await self.matrix.invite(p["space_id"], member.user_id)
+        return None, None

@@ -1,0 +1,122 @@
+"""One Matrix event in, one transaction out: the event marked handled, the command's changes and its effects."""
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+from bot.config import Config
+from bot.executor import notice
+from commands.base import (
+    CommandError, Context, CreateCaseRoom, DirectMessage, Msg, Reply, RoomKind, RoomMessage,
+)
+from commands.router import Outcome, dispatch, parse_command_name
+from storage import cases, events, outbox, users
+from storage.db import Database, Tx
+
+log = logging.getLogger(__name__)
+OK, FAILED = "✅", "❌"
+MAX_BODY = 20_000  # longer messages are not commands anyone types; refuse rather than parse
+
+
+class Handler:
+    def __init__(self, db: Database, config: Config, bot_user: str) -> None:
+        self.db = db
+        self.config = config
+        self.bot_user = bot_user
+
+    async def room_kind(self, tx: Tx, room_id: str, sender: str) -> tuple[RoomKind, cases.Case | None]:
+        if room_id == self.config.bot.screening_room:
+            return RoomKind.SCREENING, None
+        case = await cases.by_room(tx, room_id)
+        if case is not None:
+            return RoomKind.CASE, case
+        if await users.dm_user(tx, room_id) == sender:
+            return RoomKind.DM, None
+        return RoomKind.OTHER, None
+
+    async def message(self, room_id: str, event: dict[str, Any]) -> bool:
+        """Handle one m.room.message; True if it produced effects for the outbox."""
+        content = event.get("content") or {}
+        sender = event.get("sender", "")
+        if sender == self.bot_user or content.get("msgtype") != "m.text":
+            return False
+        if (content.get("m.relates_to") or {}).get("rel_type") == "m.replace":
+            return False  # edits are not new commands
+        body = content.get("body")
+        if not isinstance(body, str):
+            return False
+        async with self.db.transaction() as tx:
+            if not await events.mark_handled(tx, event["event_id"], room_id):
+                return False  # already handled before a crash or restart: never twice
+            kind, case = await self.room_kind(tx, room_id, sender)
+            lang = await users.language(tx, sender) or self.config.bot.language
+            ctx = Context(tx=tx, config=self.config, sender=sender, room_id=room_id, room_kind=kind, lang=lang,
+                          event_id=event["event_id"], now=datetime.now(self.config.tz), case=case)
+            is_command = parse_command_name(body, self.config.bot.command_prefix) is not None
+            if not is_command and kind is not RoomKind.DM:
+                return False
+            if self._too_old(event):
+                await self._send_reply(tx, ctx, Msg.of("error.too_old", sent=self._sent_at(event),
+                                                       minutes=self.config.bot.max_command_age_minutes))
+                return True
+            await self._run(tx, ctx, body)
+            return True
+
+    async def _run(self, tx: Tx, ctx: Context, body: str) -> None:
+        try:
+            async with tx.savepoint():
+                if len(body) > MAX_BODY:
+                    raise CommandError(Msg.of("intake.invalid.too_long", max=MAX_BODY))
+                outcome = await dispatch(ctx, body)
+        except CommandError as exc:
+            ctx.effects.clear()
+            usage = ctx.command.usage(ctx.lang, self.config.bot.command_prefix) if ctx.command else None
+            await self._send_reply(tx, ctx, Msg.of("error.failed", error=exc.msg, usage=usage))
+            await self._react(tx, ctx, FAILED)
+            return
+        except Exception:
+            ref = uuid.uuid4().hex[:8]
+            # The reference ties the user's notice to this log line; the body is not logged (it may be personal).
+            log.exception("command failed (ref %s, event %s)", ref, ctx.event_id)
+            ctx.effects.clear()
+            await self._send_reply(tx, ctx, Msg.of("error.internal", ref=ref))
+            await self._react(tx, ctx, FAILED)
+            return
+        if outcome is Outcome.IGNORED:
+            return
+        await self.enqueue_effects(tx, ctx)
+        if ctx.reaction or ctx.failed:
+            await self._react(tx, ctx, FAILED if ctx.failed else OK)
+
+    async def enqueue_effects(self, tx: Tx, ctx: Context) -> None:
+        for effect in ctx.effects:
+            if isinstance(effect, Reply):
+                await self._send_reply(tx, ctx, effect.msg)
+            elif isinstance(effect, DirectMessage):
+                lang = await users.language(tx, effect.user_id) or self.config.bot.language
+                await outbox.enqueue(tx, "send", {"to_user": effect.user_id, "content": notice(effect.msg, lang)})
+            elif isinstance(effect, RoomMessage):
+                await outbox.enqueue(tx, "send", {"room_id": effect.room_id,
+                                                  "content": notice(effect.msg, self.config.bot.language)})
+            elif isinstance(effect, CreateCaseRoom):
+                # In order: the region's space first (once), so the case room can name it as parent.
+                if not await tx.get_meta("space_room_id"):
+                    await outbox.enqueue(tx, "ensure_space", {})
+                await outbox.enqueue(tx, "create_case_room", {"case_id": effect.case_id})
+
+    async def _send_reply(self, tx: Tx, ctx: Context, msg: Msg) -> None:
+        await outbox.enqueue(tx, "send", {"room_id": ctx.room_id,
+                                          "content": notice(msg, ctx.lang, reply_to=ctx.event_id)})
+
+    async def _react(self, tx: Tx, ctx: Context, key: str) -> None:
+        await outbox.enqueue(tx, "react", {"room_id": ctx.room_id, "event_id": ctx.event_id, "key": key})
+
+    def _too_old(self, event: dict[str, Any]) -> bool:
+        age_ms = time.time() * 1000 - event.get("origin_server_ts", time.time() * 1000)
+        return age_ms > self.config.bot.max_command_age_minutes * 60_000
+
+    def _sent_at(self, event: dict[str, Any]) -> datetime:
+        return datetime.fromtimestamp(event["origin_server_ts"] / 1000, timezone.utc).astimezone(self.config.tz)

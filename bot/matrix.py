@@ -1,0 +1,85 @@
+"""The few homeserver calls the bot makes, on matrix-nio, with one error type that says whether to retry."""
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import quote
+
+import nio
+from nio.api import Api
+
+
+class MatrixError(Exception):
+    def __init__(self, what: str, status: int | None, errcode: str | None, message: str = "") -> None:
+        super().__init__(f"{what}: {status} {errcode} {message}".strip())
+        self.status = status
+        self.errcode = errcode
+
+    @property
+    def transient(self) -> bool:
+        """Worth retrying: the homeserver is down, overloaded or rate-limiting (nio already waited on 429)."""
+        return self.status is None or self.status >= 500 or self.status == 429 or self.errcode == "M_LIMIT_EXCEEDED"
+
+
+def _check(what: str, response: Any) -> Any:
+    if isinstance(response, nio.ErrorResponse):
+        transport = getattr(response, "transport_response", None)
+        status = getattr(transport, "status", None)
+        raise MatrixError(what, status, response.status_code, response.message or "")
+    return response
+
+
+class Matrix:
+    def __init__(self, client: nio.AsyncClient) -> None:
+        self.client = client
+
+    @property
+    def user_id(self) -> str:
+        return self.client.user_id
+
+    async def send(self, room_id: str, event_type: str, content: dict[str, Any], txn_id: str) -> str:
+        # The transaction id makes a retry after a crash a no-op on the homeserver instead of a duplicate.
+        response = await self.client.room_send(room_id, event_type, content, tx_id=txn_id)
+        return _check("send", response).event_id
+
+    async def create_room(self, body: dict[str, Any]) -> str:
+        path = Api._build_path(["createRoom"], {"access_token": self.client.access_token})
+        response = await self.client._send(nio.RoomCreateResponse, "POST", path, json.dumps(body))
+        return _check("createRoom", response).room_id
+
+    async def join(self, room_id: str) -> str:
+        return _check("join", await self.client.join(room_id)).room_id
+
+    async def leave(self, room_id: str) -> None:
+        _check("leave", await self.client.room_leave(room_id))
+
+    async def invite(self, room_id: str, user_id: str) -> None:
+        response = await self.client.room_invite(room_id, user_id)
+        if isinstance(response, nio.ErrorResponse) and "already in the room" in (response.message or ""):
+            return  # invites are idempotent for us
+        _check("invite", response)
+
+    async def put_state(self, room_id: str, event_type: str, content: dict[str, Any], state_key: str = "") -> None:
+        _check("state", await self.client.room_put_state(room_id, event_type, content, state_key=state_key))
+
+    async def get_state(self, room_id: str, event_type: str, state_key: str = "") -> dict[str, Any] | None:
+        response = await self.client.room_get_state_event(room_id, event_type, state_key)
+        if isinstance(response, nio.ErrorResponse) and response.status_code == "M_NOT_FOUND":
+            return None
+        return _check("get state", response).content
+
+    async def joined_rooms(self) -> list[str]:
+        return _check("joined_rooms", await self.client.joined_rooms()).rooms
+
+    async def joined_member_count(self, room_id: str) -> int:
+        return len(_check("joined_members", await self.client.joined_members(room_id)).members)
+
+    async def resolve_alias(self, alias: str) -> str:
+        path = Api._build_path(["directory", "room", alias], {"access_token": self.client.access_token})
+        response = await self.client._send(nio.RoomResolveAliasResponse, "GET", path,
+                                           response_data=(alias,))
+        return _check("resolve alias", response).room_id
+
+
+def room_link(room_id: str) -> str:
+    return f"https://matrix.to/#/{quote(room_id)}"

@@ -1,0 +1,127 @@
+"""Messages from the per-language catalogue: HTML through Jinja2 (user text always escaped) and a plain body."""
+from __future__ import annotations
+
+import html
+import re
+import tomllib
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from jinja2 import Environment, StrictUndefined
+from markupsafe import Markup
+
+from commands.base import Msg
+from commands.fields import FIELDS, LIFE_DOMAINS, SUBJECT_ROLES, URGENCY
+
+LOCALES = Path(__file__).with_name("locales")
+LANGUAGES = ("nl", "en")
+_timezone: Any = ZoneInfo("Europe/Amsterdam")
+
+
+def set_timezone(tz: Any) -> None:
+    """Times are shown in the configured zone, whatever zone they were stored in."""
+    global _timezone
+    _timezone = tz
+
+
+def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for key, value in table.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+@lru_cache(maxsize=None)
+def catalogue(lang: str) -> dict[str, str]:
+    return _flatten(tomllib.loads((LOCALES / f"{lang}.toml").read_text(encoding="utf-8")))
+
+
+def _label(lang: str, table: dict[str, dict[str, str]]):
+    return lambda key: table.get(key, {}).get(lang, key)
+
+
+def _word(lang: str, group: str):
+    return lambda key: catalogue(lang).get(f"{group}.{key}", key)
+
+
+@lru_cache(maxsize=None)
+def environment(lang: str) -> Environment:
+    env = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(
+        domain=_label(lang, LIFE_DOMAINS),
+        urgency=_label(lang, URGENCY),
+        subject_role=_label(lang, SUBJECT_ROLES),
+        field=lambda key: key if lang == "nl" else next((f.en for f in FIELDS if f.key == key), key),
+        status=_word(lang, "word.status"),
+        outcome=_word(lang, "word.outcome"),
+        room=_word(lang, "word.room"),
+        role=_word(lang, "word.role"),
+        member=_word(lang, "word.member"),
+        help_text=lambda key: Markup(template(lang, key).render()),
+        tier=_word(lang, "word.tier"),
+        when=lambda value: format_when(value, lang),
+        nl2br=_nl2br,
+    )
+    return env
+
+
+@lru_cache(maxsize=None)
+def template(lang: str, key: str):
+    try:
+        source = catalogue(lang)[key]
+    except KeyError:
+        raise KeyError(f"message {key!r} missing from the {lang} catalogue") from None
+    return environment(lang).from_string(source)
+
+
+def format_when(value: datetime | str, lang: str) -> str:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    value = value.astimezone(_timezone)
+    return format_datetime(value, "EEE d MMMM y HH:mm", locale=lang)
+
+
+def render_html(msg: Msg, lang: str) -> Markup:
+    params = {name: _prepare(value, lang) for name, value in msg.params.items()}
+    return Markup(template(lang, msg.key).render(**params).strip())
+
+
+def _nl2br(text: str) -> Markup:
+    """Keep the line breaks of text a user typed, escaped."""
+    return Markup("<br>").join(Markup.escape(text).split("\n"))
+
+
+def _prepare(value: Any, lang: str) -> Any:
+    """Nested messages (an error inside a question) are rendered first, in the same language."""
+    if isinstance(value, Msg):
+        return render_html(value, lang)
+    if isinstance(value, list):
+        return [_prepare(v, lang) for v in value]
+    return value
+
+
+def render(msg: Msg, lang: str) -> tuple[str, str]:
+    """(plain body, HTML formatted_body)."""
+    formatted = str(render_html(msg, lang))
+    return html_to_text(formatted), formatted
+
+
+_BLOCK_END = re.compile(r"<br\s*/?>|</p>|</li>|</h\d>|</tr>|</div>|</blockquote>", re.I)
+
+
+def html_to_text(markup: str) -> str:
+    text = re.sub(r"\s*\n\s*", " ", markup)  # source line breaks are layout; <br> and blocks make lines
+    text = _BLOCK_END.sub("\n", text)
+    text = re.sub(r"<li>", "• ", text, flags=re.I)
+    text = re.sub(r"</?(b|strong)>", "*", text, flags=re.I)
+    text = re.sub(r"</?code>", "`", text, flags=re.I)
+    text = re.sub(r"<[^>]+>", "", text)
+    lines = [line.strip() for line in html.unescape(text).split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

@@ -1,0 +1,80 @@
+"""createRoom bodies for the rooms the bot makes. Names and topics carry the case number and theme, never a person."""
+from __future__ import annotations
+
+from typing import Any
+
+from bot.config import Config
+from bot.render import render
+from commands.base import Msg
+from storage.cases import Case, Member
+
+CASE_STATE = "nl.zvh.case"
+CREATION_KEY = "nl.zvh.key"  # in m.room.create: lets a retry find the room an interrupted attempt made
+
+
+def plain(config: Config, key: str, **params: Any) -> str:
+    return render(Msg(key, params), config.bot.language)[0]
+
+
+def case_state(case: Case, config: Config) -> dict[str, Any]:
+    return {"case_id": case.id, "status": case.status, "theme": case.theme, "region": config.bot.region}
+
+
+def case_power_levels(bot_user: str, case: Case) -> dict[str, Any]:
+    # Only the bot changes state and membership: invitations follow need-to-know through its commands.
+    return {
+        "users": {bot_user: 100, case.procesregisseur: 50},
+        "users_default": 0,
+        "events_default": 0,
+        "state_default": 100,
+        "invite": 100,
+        "kick": 100,
+        "ban": 100,
+        "redact": 50,
+        "events": {"m.room.pinned_events": 50, "m.reaction": 0},
+        "notifications": {"room": 50},
+    }
+
+
+def case_room(config: Config, bot_user: str, case: Case, members: list[Member], space_id: str | None,
+              key: str) -> dict[str, Any]:
+    initial_state = [
+        {"type": "m.room.history_visibility", "state_key": "", "content": {"history_visibility": "invited"}},
+        {"type": "m.room.join_rules", "state_key": "", "content": {"join_rule": "invite"}},
+        {"type": "m.room.guest_access", "state_key": "", "content": {"guest_access": "forbidden"}},
+        {"type": CASE_STATE, "state_key": "", "content": case_state(case, config)},
+    ]
+    if space_id:
+        initial_state.append({"type": "m.space.parent", "state_key": space_id,
+                              "content": {"via": [config.matrix.server_name], "canonical": True}})
+    return {
+        "preset": "private_chat",
+        "visibility": "private",
+        "name": plain(config, "case.room_name", nr=case.id, theme=case.theme),
+        "topic": plain(config, "case.topic", nr=case.id, region=config.bot.region),
+        "creation_content": {CREATION_KEY: key},
+        "initial_state": initial_state,
+        "power_level_content_override": case_power_levels(bot_user, case),
+        "invite": [m.user_id for m in members if m.user_id != bot_user],
+    }
+
+
+def space(config: Config, bot_user: str, key: str) -> dict[str, Any]:
+    return {
+        "preset": "private_chat",
+        "visibility": "private",
+        "name": plain(config, "space.name", region=config.bot.region),
+        "topic": plain(config, "space.topic", region=config.bot.region),
+        "creation_content": {"type": "m.space", CREATION_KEY: key},
+        "initial_state": [
+            {"type": "m.room.history_visibility", "state_key": "", "content": {"history_visibility": "invited"}},
+            {"type": "m.room.guest_access", "state_key": "", "content": {"guest_access": "forbidden"}},
+        ],
+        "power_level_content_override": {"users": {bot_user: 100}, "users_default": 0, "events_default": 100,
+                                         "state_default": 100, "invite": 100, "kick": 100, "ban": 100},
+    }
+
+
+def direct_chat(user_id: str, key: str) -> dict[str, Any]:
+    return {"preset": "trusted_private_chat", "visibility": "private", "is_direct": True, "invite": [user_id],
+            "creation_content": {CREATION_KEY: key}}

@@ -1,0 +1,248 @@
+"""What a command is: its declaration (names, typed arguments, who may run it where) and what it may do."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import Any, Awaitable, Callable
+
+from bot.config import Config
+from storage import cases as case_store
+from storage.db import Tx
+
+
+class RoomKind(str, Enum):
+    DM = "dm"
+    SCREENING = "screening"
+    CASE = "case"
+    OTHER = "other"
+
+
+class Role(str, Enum):
+    ANYONE = "anyone"
+    REFERRER = "referrer"  # may file referrals (config: referrers, partner contacts, coordinators)
+    COORDINATOR = "coordinator"  # ZVH procesregisseur (config: coordinators)
+    CASE_MEMBER = "case_member"  # invited to this case
+    PROCESREGISSEUR = "procesregisseur"  # directs the process of this case
+
+
+@dataclass(frozen=True)
+class Msg:
+    """A message by catalogue key; rendered in the recipient's language by the bot layer."""
+
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, key: str, **params: Any) -> "Msg":
+        return cls(key, params)
+
+
+class CommandError(Exception):
+    """The user's request cannot be done; the message says why. Nothing the command changed is kept."""
+
+    def __init__(self, msg: Msg, usage: bool = False) -> None:
+        super().__init__(msg.key)
+        self.msg = msg
+        self.usage = usage
+
+
+def fail(key: str, usage: bool = False, **params: Any) -> CommandError:
+    return CommandError(Msg(key, params), usage=usage)
+
+
+@dataclass(frozen=True)
+class Reply:
+    msg: Msg
+
+
+@dataclass(frozen=True)
+class DirectMessage:
+    user_id: str
+    msg: Msg
+
+
+@dataclass(frozen=True)
+class RoomMessage:
+    room_id: str
+    msg: Msg
+
+
+@dataclass(frozen=True)
+class CreateCaseRoom:
+    case_id: str
+
+
+Effect = Reply | DirectMessage | RoomMessage | CreateCaseRoom
+
+
+@dataclass
+class Context:
+    """Who asks, where, and the open transaction; commands append effects, the bot layer performs them."""
+
+    tx: Tx
+    config: Config
+    sender: str
+    room_id: str
+    room_kind: RoomKind
+    lang: str
+    event_id: str
+    now: datetime
+    case: case_store.Case | None = None
+    effects: list[Effect] = field(default_factory=list)
+    reaction: bool = True  # ✅ on success; False for plain answers in a dialogue
+    failed: bool = False  # partly done (the intake kept the valid fields): react ❌ without undoing
+    command: "Command | None" = None  # set once the name is known, so an error can show its usage line
+
+    def reply(self, key: str, **params: Any) -> None:
+        self.effects.append(Reply(Msg(key, params)))
+
+    def dm(self, user_id: str, key: str, **params: Any) -> None:
+        self.effects.append(DirectMessage(user_id, Msg(key, params)))
+
+    def post(self, room_id: str, key: str, **params: Any) -> None:
+        self.effects.append(RoomMessage(room_id, Msg(key, params)))
+
+    async def has_role(self, role: Role) -> bool:
+        if role is Role.ANYONE:
+            return True
+        if role is Role.REFERRER:
+            return self.config.may_refer(self.sender)
+        if role is Role.COORDINATOR:
+            return self.config.is_coordinator(self.sender)
+        if self.case is None:
+            return False
+        if role is Role.PROCESREGISSEUR:
+            return self.case.procesregisseur == self.sender
+        return await case_store.member(self.tx, self.case.id, self.sender) is not None
+
+
+# ---- typed arguments -------------------------------------------------------------------------------------------
+
+class Arg:
+    """One declared argument. `parse` gets the remaining text and returns (value, rest)."""
+
+    def __init__(self, nl: str, en: str | None = None, required: bool = True) -> None:
+        self.names = {"nl": nl, "en": en or nl}
+        self.required = required
+
+    def usage(self, lang: str) -> str:
+        text = f"<{self.names[lang]}>"
+        return text if self.required else f"[{text}]"
+
+    def parse(self, ctx: Context, text: str) -> tuple[Any, str]:
+        word, rest = split_word(text)
+        return self.convert(ctx, word), rest
+
+    def convert(self, ctx: Context, word: str) -> Any:
+        return word
+
+
+class Word(Arg):
+    pass
+
+
+class Rest(Arg):
+    """Everything that follows, newlines included."""
+
+    def parse(self, ctx: Context, text: str) -> tuple[Any, str]:
+        return text.strip(), ""
+
+
+class Choice(Arg):
+    """One of a fixed set of words, accepted in Dutch and English; the value is the canonical (first) form."""
+
+    def __init__(self, nl: str, en: str | None, options: dict[str, dict[str, str]], required: bool = True) -> None:
+        super().__init__(nl, en, required)
+        self.options = options  # canonical -> {"nl": word, "en": word}
+
+    def usage(self, lang: str) -> str:
+        text = "|".join(words[lang] for words in self.options.values())
+        return text if self.required else f"[{text}]"
+
+    def convert(self, ctx: Context, word: str) -> Any:
+        lowered = word.lower()
+        for canonical, words in self.options.items():
+            if lowered in {w.lower() for w in words.values()} or lowered == canonical:
+                return canonical
+        raise fail("error.bad_choice", usage=True, value=word,
+                   options=", ".join(words[ctx.lang] for words in self.options.values()))
+
+
+REFERRAL_NUMBER = re.compile(r"^[A-Za-z]{2,6}-\d{4}-\d{4,}$")
+
+
+class ReferralNumber(Arg):
+    def convert(self, ctx: Context, word: str) -> Any:
+        if not REFERRAL_NUMBER.match(word):
+            raise fail("error.bad_number", usage=True, value=word, example=f"{ctx.config.bot.referral_prefix}-"
+                       f"{ctx.now.year}-0001")
+        return word.upper()
+
+
+class PartnerList(Arg):
+    """Zero or more organisation keys from the partner directory."""
+
+    def usage(self, lang: str) -> str:
+        return f"[{self.names[lang]} ...]"
+
+    def parse(self, ctx: Context, text: str) -> tuple[Any, str]:
+        keys = [k.lower() for k in re.split(r"[\s,]+", text.strip()) if k]
+        return parse_partner_keys(ctx.config, keys), ""
+
+
+def parse_partner_keys(config: Config, keys: list[str]) -> list[str]:
+    unknown = [k for k in keys if config.partner(k) is None]
+    if unknown:
+        raise fail("error.unknown_partner", usage=True, value=", ".join(unknown),
+                   known=", ".join(p.key for p in config.partners))
+    return list(dict.fromkeys(keys))
+
+
+def split_word(text: str) -> tuple[str, str]:
+    parts = text.strip().split(None, 1)
+    if not parts:
+        return "", ""
+    return parts[0], parts[1] if len(parts) > 1 else ""
+
+
+# ---- declaration and registry ------------------------------------------------------------------------------------
+
+Handler = Callable[..., Awaitable[None]]
+
+
+@dataclass
+class Command:
+    names: dict[str, str]  # {"nl": ..., "en": ...}
+    args: list[Arg]
+    where: dict[RoomKind, Role]  # in which kind of room, and who may run it there
+    handler: Handler
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return self.names["nl"]
+
+    def all_names(self) -> set[str]:
+        return {self.names["nl"], self.names["en"], *self.aliases}
+
+    def usage(self, lang: str, prefix: str) -> str:
+        return " ".join([f"{prefix}{self.names[lang]}", *(arg.usage(lang) for arg in self.args)])
+
+
+REGISTRY: list[Command] = []
+
+
+def command(nl: str, en: str, *, where: dict[RoomKind, Role], args: tuple[Arg, ...] = (),
+            aliases: tuple[str, ...] = ()) -> Callable[[Handler], Handler]:
+    def register(handler: Handler) -> Handler:
+        REGISTRY.append(Command({"nl": nl, "en": en}, list(args), dict(where), handler, aliases))
+        return handler
+
+    return register
+
+
+def lookup(name: str) -> Command | None:
+    name = name.lower()
+    return next((c for c in REGISTRY if name in c.all_names()), None)

@@ -1,0 +1,95 @@
+"""The screening queue and triage: list, show, and decide on referrals."""
+from __future__ import annotations
+
+from commands.base import (
+    Choice, Context, CreateCaseRoom, PartnerList, ReferralNumber, Rest, Role, RoomKind, command, fail,
+    parse_partner_keys, split_word,
+)
+from storage import audit, cases, referrals
+from storage.cases import PARTNER, PROCESREGISSEUR, REFERRER
+
+OUTCOMES = {
+    "advice": {"nl": "advies", "en": "advice"},
+    "referred": {"nl": "doorverwijzen", "en": "refer"},
+    "rejected": {"nl": "afwijzen", "en": "reject"},
+    "escalated": {"nl": "opschalen", "en": "escalate"},
+}
+
+
+@command("meldingen", "referrals", where={RoomKind.DM: Role.REFERRER, RoomKind.SCREENING: Role.COORDINATOR})
+async def list_referrals(ctx: Context) -> None:
+    if ctx.room_kind is RoomKind.SCREENING:
+        ctx.reply("referrals.queue", referrals=await referrals.open_queue(ctx.tx), prefix=ctx.config.bot.command_prefix)
+    else:
+        ctx.reply("referrals.mine", referrals=await referrals.by_referrer(ctx.tx, ctx.sender))
+
+
+@command("toon", "show", args=(ReferralNumber("nr"),),
+         where={RoomKind.SCREENING: Role.COORDINATOR, RoomKind.DM: Role.REFERRER})
+async def show(ctx: Context, number: str) -> None:
+    referral = await visible_referral(ctx, number)
+    await audit.append(ctx.tx, ctx.sender, "referral.shown", case_id=number, purpose="screening",
+                       room=ctx.room_kind.value)
+    ctx.reply("referrals.full", r=referral, partners={p.key: p.name for p in ctx.config.partners})
+
+
+async def visible_referral(ctx: Context, number: str) -> referrals.Referral:
+    """Need-to-know: outside the screening room only the referrer and the partner it was referred to see it.
+    Anyone else gets exactly the answer for a number that does not exist."""
+    referral = await referrals.get(ctx.tx, number)
+    if referral is not None and ctx.room_kind is not RoomKind.SCREENING:
+        partner = ctx.config.partner(referral.outcome_partner or "")
+        if ctx.sender != referral.referrer and not (partner and ctx.sender in partner.contacts):
+            referral = None
+    if referral is None:
+        raise fail("referrals.not_found", nr=number)
+    return referral
+
+
+@command("triage", "triage", where={RoomKind.SCREENING: Role.COORDINATOR},
+         args=(ReferralNumber("nr"), Choice("uitkomst", "outcome", OUTCOMES), Rest("toelichting", "details",
+                                                                                   required=False)))
+async def triage(ctx: Context, number: str, outcome: str, text: str | None) -> None:
+    referral = await referrals.get(ctx.tx, number)
+    if referral is None:
+        raise fail("referrals.not_found", nr=number)
+    if referral.status != referrals.OPEN:
+        raise fail("triage.already_done", nr=number, status=referral.status)
+    if outcome == "escalated":
+        await escalate(ctx, referral, text or "")
+        return
+    partner = None
+    if outcome == "referred":
+        key, text = split_word(text or "")
+        if not key:
+            raise fail("triage.usage.referred", usage=True)
+        partner = ctx.config.partner(parse_partner_keys(ctx.config, [key.lower()])[0])
+    if not (text or "").strip():
+        raise fail(f"triage.usage.{outcome}", usage=True)
+    await referrals.set_outcome(ctx.tx, number, outcome, ctx.sender, text, partner.key if partner else None)
+    await audit.append(ctx.tx, ctx.sender, f"referral.{outcome}", case_id=number, purpose="triage",
+                       partner=partner.key if partner else None)
+    ctx.dm(referral.referrer, f"outcome.{outcome}", nr=number, text=text, partner=partner.name if partner else None)
+    if partner:
+        for contact in partner.contacts:
+            ctx.dm(contact, "outcome.referred_partner", nr=number, text=text, partner=partner.name,
+                   prefix=ctx.config.bot.command_prefix)
+    ctx.reply("triage.done", nr=number, outcome=outcome, partner=partner.name if partner else None)
+
+
+async def escalate(ctx: Context, referral: referrals.Referral, text: str) -> None:
+    """The referral becomes a case: members recorded now, the room created by the outbox (idempotently)."""
+    keys = PartnerList("partner").parse(ctx, text)[0]
+    number = referral.id
+    await referrals.set_outcome(ctx.tx, number, "escalated", ctx.sender)
+    await cases.create(ctx.tx, number, referral.fields["thema"], referral.fields["gemeente"], ctx.sender)
+    await cases.add_member(ctx.tx, number, ctx.sender, PROCESREGISSEUR)
+    await cases.add_member(ctx.tx, number, referral.referrer, REFERRER, referral.referrer_org)
+    for key in keys:
+        await cases.add_partner(ctx.tx, number, key)
+        for contact in ctx.config.partner(key).contacts:
+            await cases.add_member(ctx.tx, number, contact, PARTNER, key)
+    await audit.append(ctx.tx, ctx.sender, "referral.escalated", case_id=number, purpose="triage", partners=keys)
+    ctx.effects.append(CreateCaseRoom(number))
+    ctx.dm(referral.referrer, "outcome.escalated", nr=number)
+    ctx.reply("triage.escalated", nr=number, partners=[ctx.config.partner(k).name for k in keys])

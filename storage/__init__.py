@@ -1,0 +1,1 @@
+"""Storage: the source of truth. SQLite (WAL) through aiosqlite, numbered migrations, one transaction per change."""

@@ -1,0 +1,40 @@
+"""The audit trail: every disclosure and change, append-only, each entry chained to the previous one's hash."""
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from storage.db import Tx, dumps, utcnow
+
+GENESIS = "0" * 64
+
+
+def entry_hash(prev_hash: str, at: str, actor: str, action: str, case_id: str | None, purpose: str | None,
+               detail: str) -> str:
+    material = dumps([prev_hash, at, actor, action, case_id, purpose, detail])
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+async def append(tx: Tx, actor: str, action: str, case_id: str | None = None, purpose: str | None = None,
+                 **detail: Any) -> None:
+    prev = await tx.value("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1") or GENESIS
+    at = utcnow()
+    detail_json = dumps(detail)
+    await tx.execute(
+        "INSERT INTO audit_log(at, actor, action, case_id, purpose, detail, prev_hash, hash) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (at, actor, action, case_id, purpose, detail_json, prev,
+         entry_hash(prev, at, actor, action, case_id, purpose, detail_json)),
+    )
+
+
+async def verify(tx: Tx) -> int | None:
+    """The id of the first entry that does not match its chain, or None when the trail is intact."""
+    prev = GENESIS
+    for row in await tx.all("SELECT * FROM audit_log ORDER BY id"):
+        expected = entry_hash(prev, row["at"], row["actor"], row["action"], row["case_id"], row["purpose"],
+                              row["detail"])
+        if row["prev_hash"] != prev or row["hash"] != expected:
+            return row["id"]
+        prev = row["hash"]
+    return None

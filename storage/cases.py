@@ -1,0 +1,92 @@
+"""Cases (casussen): the case, its partners and members, and its room."""
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from storage.db import Tx, utcnow
+
+PROCESREGISSEUR = "procesregisseur"
+CASUSREGISSEUR = "casusregisseur"
+REFERRER = "referrer"
+PARTNER = "partner"
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    status: str
+    theme: str
+    municipality: str
+    room_id: str | None
+    procesregisseur: str
+    casusregisseur: str | None
+    created_at: str
+    closed_at: str | None
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> "Case":
+        return cls(**dict(row))
+
+
+@dataclass(frozen=True)
+class Member:
+    user_id: str
+    role: str
+    org_key: str | None
+
+
+async def create(tx: Tx, case_id: str, theme: str, municipality: str, procesregisseur: str) -> None:
+    await tx.execute(
+        "INSERT INTO cases(id, status, theme, municipality, procesregisseur, created_at) VALUES (?, 'open', ?, ?, ?, ?)",
+        (case_id, theme, municipality, procesregisseur, utcnow()),
+    )
+
+
+async def get(tx: Tx, case_id: str) -> Case | None:
+    row = await tx.one("SELECT * FROM cases WHERE id = ?", (case_id.upper(),))
+    return Case.from_row(row) if row else None
+
+
+async def by_room(tx: Tx, room_id: str) -> Case | None:
+    row = await tx.one("SELECT * FROM cases WHERE room_id = ?", (room_id,))
+    return Case.from_row(row) if row else None
+
+
+async def set_room(tx: Tx, case_id: str, room_id: str) -> None:
+    await tx.execute("UPDATE cases SET room_id = ? WHERE id = ?", (room_id, case_id))
+
+
+async def add_partner(tx: Tx, case_id: str, org_key: str) -> None:
+    await tx.execute(
+        "INSERT INTO case_partners(case_id, org_key, added_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+        (case_id, org_key, utcnow()),
+    )
+
+
+async def partners(tx: Tx, case_id: str) -> list[str]:
+    rows = await tx.all("SELECT org_key FROM case_partners WHERE case_id = ? ORDER BY added_at, org_key", (case_id,))
+    return [r[0] for r in rows]
+
+
+async def add_member(tx: Tx, case_id: str, user_id: str, role: str, org_key: str | None = None) -> None:
+    """A person may hold one role per case; the first role given (the most specific) is kept."""
+    await tx.execute(
+        "INSERT INTO case_members(case_id, user_id, role, org_key, added_at) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT DO NOTHING",
+        (case_id, user_id, role, org_key, utcnow()),
+    )
+
+
+async def members(tx: Tx, case_id: str) -> list[Member]:
+    rows = await tx.all(
+        "SELECT user_id, role, org_key FROM case_members WHERE case_id = ? ORDER BY added_at, user_id", (case_id,)
+    )
+    return [Member(r["user_id"], r["role"], r["org_key"]) for r in rows]
+
+
+async def member(tx: Tx, case_id: str, user_id: str) -> Member | None:
+    row = await tx.one(
+        "SELECT user_id, role, org_key FROM case_members WHERE case_id = ? AND user_id = ?", (case_id, user_id)
+    )
+    return Member(row["user_id"], row["role"], row["org_key"]) if row else None

@@ -1,0 +1,137 @@
+"""The database handle: one connection, transactions serialised, migrations applied at open."""
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from contextlib import asynccontextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, AsyncIterator, Iterable
+
+import aiosqlite
+
+from storage.migrations import MIGRATIONS
+
+
+class DatabaseTooNew(RuntimeError):
+    """The database was written by a newer version of the bot; running old code on it could corrupt it."""
+
+
+def utcnow() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+class Tx:
+    """One open transaction. Everything a command changes goes through one of these."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+        self._savepoints = 0
+
+    async def execute(self, sql: str, args: Iterable[Any] = ()) -> int:
+        """Run a statement; returns lastrowid."""
+        cursor = await self.conn.execute(sql, tuple(args))
+        rowid = cursor.lastrowid
+        await cursor.close()
+        return rowid or 0
+
+    async def one(self, sql: str, args: Iterable[Any] = ()) -> sqlite3.Row | None:
+        async with self.conn.execute(sql, tuple(args)) as cursor:
+            return await cursor.fetchone()
+
+    async def all(self, sql: str, args: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        async with self.conn.execute(sql, tuple(args)) as cursor:
+            return list(await cursor.fetchall())
+
+    async def value(self, sql: str, args: Iterable[Any] = ()) -> Any:
+        row = await self.one(sql, args)
+        return None if row is None else row[0]
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """A nested scope whose changes are undone if it raises, while the outer transaction goes on."""
+        self._savepoints += 1
+        name = f"sp{self._savepoints}"
+        await self.conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            await self.conn.execute(f"ROLLBACK TO {name}")
+            await self.conn.execute(f"RELEASE {name}")
+            raise
+        else:
+            await self.conn.execute(f"RELEASE {name}")
+
+    # Small key/value store for the bot's own bookkeeping (sync token, space id, ...).
+    async def get_meta(self, key: str) -> str | None:
+        return await self.value("SELECT value FROM meta WHERE key = ?", (key,))
+
+    async def set_meta(self, key: str, value: str | None) -> None:
+        if value is None:
+            await self.execute("DELETE FROM meta WHERE key = ?", (key,))
+        else:
+            await self.execute(
+                "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+
+class Database:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path | str) -> "Database":
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(str(path), isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        # WAL: readers never block the writer; NORMAL is durable across process crashes (not power loss
+        # of the last commit), which is the failure the bot must survive.
+        await conn.execute("PRAGMA journal_mode=WAL")
+        await conn.execute("PRAGMA synchronous=NORMAL")
+        await conn.execute("PRAGMA foreign_keys=ON")
+        await conn.execute("PRAGMA busy_timeout=5000")
+        db = cls(conn)
+        await db._migrate()
+        return db
+
+    async def close(self) -> None:
+        await self.conn.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Tx]:
+        async with self._lock:
+            await self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield Tx(self.conn)
+            except BaseException:
+                await self.conn.execute("ROLLBACK")
+                raise
+            else:
+                await self.conn.execute("COMMIT")
+
+    async def schema_version(self) -> int:
+        async with self.conn.execute("PRAGMA user_version") as cursor:
+            row = await cursor.fetchone()
+        return int(row[0])
+
+    async def _migrate(self) -> None:
+        current = await self.schema_version()
+        if current > len(MIGRATIONS):
+            raise DatabaseTooNew(
+                f"database schema version {current} is newer than this bot knows ({len(MIGRATIONS)}); "
+                "upgrade the bot or restore a matching backup"
+            )
+        for version, (description, statements) in enumerate(MIGRATIONS[current:], start=current + 1):
+            async with self.transaction() as tx:
+                for statement in statements:
+                    await tx.execute(statement)
+                # user_version is part of the transaction: a migration is applied whole or not at all.
+                await tx.execute(f"PRAGMA user_version = {version}")
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)

@@ -1,0 +1,38 @@
+"""Guided intake sessions: one per user, the fields given so far and the question awaiting an answer."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from storage.db import Tx, dumps, utcnow
+
+
+@dataclass
+class IntakeSession:
+    user_id: str
+    room_id: str
+    fields: dict[str, Any]
+    awaiting: str  # a field name, or "confirm"
+
+
+async def get(tx: Tx, user_id: str) -> IntakeSession | None:
+    row = await tx.one("SELECT user_id, room_id, fields, awaiting FROM intake_sessions WHERE user_id = ?", (user_id,))
+    if row is None:
+        return None
+    return IntakeSession(row["user_id"], row["room_id"], json.loads(row["fields"]), row["awaiting"])
+
+
+async def save(tx: Tx, session: IntakeSession) -> None:
+    now = utcnow()
+    await tx.execute(
+        "INSERT INTO intake_sessions(user_id, room_id, fields, awaiting, started_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(user_id) DO UPDATE SET room_id = excluded.room_id, "
+        "fields = excluded.fields, awaiting = excluded.awaiting, updated_at = excluded.updated_at",
+        (session.user_id, session.room_id, dumps(session.fields), session.awaiting, now, now),
+    )
+
+
+async def delete(tx: Tx, user_id: str) -> bool:
+    await tx.execute("DELETE FROM intake_sessions WHERE user_id = ?", (user_id,))
+    return await tx.value("SELECT changes()") == 1

@@ -1,0 +1,46 @@
+"""Ordered schema migrations. Append only: never edit a released step; PRAGMA user_version is the step reached."""
+
+V1_FOUNDATION = [
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    # Exactly-once: an event id is recorded in the same transaction as everything its command changed.
+    """CREATE TABLE handled_events (
+        event_id TEXT PRIMARY KEY, room_id TEXT NOT NULL, handled_at TEXT NOT NULL)""",
+    "CREATE TABLE user_prefs (user_id TEXT PRIMARY KEY, language TEXT NOT NULL)",
+    "CREATE TABLE dm_rooms (user_id TEXT PRIMARY KEY, room_id TEXT NOT NULL UNIQUE)",
+    """CREATE TABLE intake_sessions (
+        user_id TEXT PRIMARY KEY, room_id TEXT NOT NULL, fields TEXT NOT NULL, awaiting TEXT NOT NULL,
+        started_at TEXT NOT NULL, updated_at TEXT NOT NULL)""",
+    "CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+    """CREATE TABLE referrals (
+        id TEXT PRIMARY KEY, referrer TEXT NOT NULL, referrer_org TEXT, fields TEXT NOT NULL,
+        status TEXT NOT NULL, outcome_text TEXT, outcome_partner TEXT, triaged_by TEXT, triaged_at TEXT,
+        created_at TEXT NOT NULL)""",
+    "CREATE INDEX referrals_by_referrer ON referrals(referrer, created_at)",
+    "CREATE INDEX referrals_by_status ON referrals(status, created_at)",
+    """CREATE TABLE cases (
+        id TEXT PRIMARY KEY REFERENCES referrals(id), status TEXT NOT NULL, theme TEXT NOT NULL,
+        municipality TEXT NOT NULL, room_id TEXT UNIQUE, procesregisseur TEXT NOT NULL, casusregisseur TEXT,
+        created_at TEXT NOT NULL, closed_at TEXT)""",
+    """CREATE TABLE case_partners (
+        case_id TEXT NOT NULL REFERENCES cases(id), org_key TEXT NOT NULL, added_at TEXT NOT NULL,
+        PRIMARY KEY (case_id, org_key))""",
+    """CREATE TABLE case_members (
+        case_id TEXT NOT NULL REFERENCES cases(id), user_id TEXT NOT NULL, role TEXT NOT NULL,
+        org_key TEXT, added_at TEXT NOT NULL, PRIMARY KEY (case_id, user_id))""",
+    "CREATE INDEX case_members_by_user ON case_members(user_id)",
+    # Matrix side-effects, written in the same transaction as the change that needs them.
+    """CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,
+        payload TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0,
+        not_before TEXT, last_error TEXT, result TEXT, created_at TEXT NOT NULL, done_at TEXT)""",
+    "CREATE INDEX outbox_open ON outbox(state, id) WHERE state IN ('pending', 'attempted')",
+    # Append-only audit trail; each entry carries the hash of the one before it.
+    """CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+        case_id TEXT, purpose TEXT, detail TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL)""",
+    "CREATE INDEX audit_by_case ON audit_log(case_id, id)",
+]
+
+MIGRATIONS: list[tuple[str, list[str]]] = [
+    ("foundation: referrals, cases, outbox, exactly-once bookkeeping, audit log", V1_FOUNDATION),
+]

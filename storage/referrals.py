@@ -1,0 +1,76 @@
+"""Referrals (meldingen): numbering, filing, the screening queue and triage outcomes."""
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+from storage.db import Tx, dumps, utcnow
+
+OPEN = "submitted"
+OUTCOMES = ("advice", "referred", "rejected", "escalated")
+
+
+@dataclass(frozen=True)
+class Referral:
+    id: str
+    referrer: str
+    referrer_org: str | None
+    fields: dict[str, Any]
+    status: str
+    outcome_text: str | None
+    outcome_partner: str | None
+    triaged_by: str | None
+    triaged_at: str | None
+    created_at: str
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> "Referral":
+        data = dict(row)
+        data["fields"] = json.loads(data["fields"])
+        return cls(**data)
+
+
+async def next_number(tx: Tx, prefix: str, year: int) -> str:
+    """<PREFIX>-<YYYY>-<NNNN>, counting from 1 each year; gap-free because it is part of the filing transaction."""
+    name = f"referral:{prefix}:{year}"
+    await tx.execute(
+        "INSERT INTO counters(name, value) VALUES (?, 1) ON CONFLICT(name) DO UPDATE SET value = value + 1",
+        (name,),
+    )
+    seq = await tx.value("SELECT value FROM counters WHERE name = ?", (name,))
+    return f"{prefix}-{year}-{seq:04d}"
+
+
+async def insert(tx: Tx, number: str, referrer: str, referrer_org: str | None, fields: dict[str, Any]) -> None:
+    await tx.execute(
+        "INSERT INTO referrals(id, referrer, referrer_org, fields, status, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        (number, referrer, referrer_org, dumps(fields), OPEN, utcnow()),
+    )
+
+
+async def get(tx: Tx, number: str) -> Referral | None:
+    row = await tx.one("SELECT * FROM referrals WHERE id = ?", (number.upper(),))
+    return Referral.from_row(row) if row else None
+
+
+async def by_referrer(tx: Tx, user_id: str) -> list[Referral]:
+    rows = await tx.all("SELECT * FROM referrals WHERE referrer = ? ORDER BY created_at DESC, id DESC", (user_id,))
+    return [Referral.from_row(r) for r in rows]
+
+
+async def open_queue(tx: Tx) -> list[Referral]:
+    rows = await tx.all("SELECT * FROM referrals WHERE status = ? ORDER BY created_at, id", (OPEN,))
+    return [Referral.from_row(r) for r in rows]
+
+
+async def set_outcome(
+    tx: Tx, number: str, outcome: str, by: str, text: str | None = None, partner: str | None = None
+) -> None:
+    assert outcome in OUTCOMES
+    await tx.execute(
+        "UPDATE referrals SET status = ?, outcome_text = ?, outcome_partner = ?, triaged_by = ?, triaged_at = ? "
+        "WHERE id = ? AND status = ?",
+        (outcome, text, partner, by, utcnow(), number, OPEN),
+    )
