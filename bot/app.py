@@ -10,7 +10,9 @@ import nio
 
 from bot import render
 from bot.config import Config
-from bot.executor import Executor
+from bot.executor import Executor, notice
+from commands.base import Msg
+from bot.faults import crash_point
 from bot.handler import Handler
 from bot.matrix import Matrix, MatrixError
 from storage import events, outbox
@@ -150,6 +152,7 @@ class Bot:
                 timeline = await self._backfill(room_id, info.timeline.prev_batch, timeline) + timeline
             for event in timeline:
                 if event.get("type") == "m.room.message" and await self.handler.message(room_id, event):
+                    crash_point("after_handle")
                     self.executor.wake()
 
     async def _mark_seen(self, room_id: str, timeline: list[dict[str, Any]]) -> None:
@@ -201,7 +204,11 @@ class Bot:
                 await outbox.enqueue(tx, "join", {"room_id": room_id, "inviter": inviter,
                                                   "is_direct": bool(invite.content.get("is_direct"))})
             else:
-                # Need-to-know: the bot does not sit in rooms of people outside the partnership.
+                # Need-to-know: the bot does not stay in rooms of people outside the partnership, but it says why.
                 log.info("declining an invite from outside the partner directory")
+                lang = self.config.bot.language
+                await outbox.enqueue(tx, "join", {"room_id": room_id, "inviter": None})
+                await outbox.enqueue(tx, "send", {"room_id": room_id, "content": notice(
+                    Msg.of("dm.not_partner"), lang)})
                 await outbox.enqueue(tx, "leave", {"room_id": room_id})
         self.executor.wake()

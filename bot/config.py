@@ -75,8 +75,8 @@ class BotConfig(Strict):
     region: str = "Regio"
     referral_prefix: str = Field("ZVH", pattern=r"^[A-Z]{2,6}$")
     # Commands that waited longer than this while the bot was down are not run; the sender is told.
-    max_command_age_minutes: int = Field(8 * 60, ge=1)
-    screening_room: str = Field(pattern=r"^[!#].+:.+$")
+    max_command_age_minutes: float = Field(8 * 60, gt=0)
+    screening_room: str = Field(pattern=r"^[!#]\S+$")
     coordinators: list[str] = []
     # Who may file referrals: full Matrix IDs, glob patterns ("@*:politie.example"), or bare homeserver domains.
     referrers: list[str] = []

@@ -9,6 +9,7 @@ from typing import Any
 
 from bot import rooms
 from bot.config import Config
+from bot.faults import crash_point
 from bot.matrix import Matrix, MatrixError
 from bot.render import render
 from commands.base import Msg
@@ -100,7 +101,9 @@ class Executor:
                 return found
         async with self.db.transaction() as tx:
             await outbox.mark_attempted(tx, effect.id)
-        return await self.matrix.create_room(body)
+        room_id = await self.matrix.create_room(body)
+        crash_point("after_create_room")
+        return room_id
 
     async def _find_created(self, key: str) -> str | None:
         for room_id in await self.matrix.joined_rooms():
@@ -124,6 +127,7 @@ class Executor:
                 async with self.db.transaction() as tx:
                     await users.set_dm_room(tx, p["to_user"], room_id)
         event_id = await self.matrix.send(room_id, p.get("type", "m.room.message"), p["content"], effect.key)
+        crash_point("after_send")
         return {"room_id": room_id, "event_id": event_id, "new_dm": new_dm}, None
 
     async def _do_react(self, effect: Effect):

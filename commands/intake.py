@@ -93,7 +93,7 @@ async def advance(ctx: Context, session: sessions.IntakeSession, errors: list[Ms
     session.awaiting = todo[0].key if todo else CONFIRM
     await sessions.save(ctx.tx, session)
     if todo:
-        ctx.reply("intake.ask", errors=errors, field=todo[0].key, number=len(FIELDS) - len(todo) + 1,
+        ctx.reply("intake.ask", errors=errors, field=todo[0].key, number=FIELDS.index(todo[0]) + 1,
                   total=len(FIELDS), config=ctx.config)
     else:
         ctx.reply("intake.summary", errors=errors, fields=session.fields)
@@ -105,6 +105,7 @@ async def file(ctx: Context, session: sessions.IntakeSession) -> None:
     await referrals.insert(ctx.tx, number, ctx.sender, org.key if org else None, session.fields)
     await sessions.delete(ctx.tx, ctx.sender)
     await audit.append(ctx.tx, ctx.sender, "referral.filed", case_id=number, purpose="intake")
+    ctx.reaction = True  # filing is the act the dialogue was for: confirm it like a command
     ctx.reply("intake.filed", nr=number)
     fields = session.fields
     # Pseudonymised: the screening notice carries no initials, birth years or free text.

@@ -1,0 +1,33 @@
+"""Shared fixtures: one real Synapse for the session; each test gets its own bot, accounts and rooms."""
+from __future__ import annotations
+
+import pytest
+
+from bot.local_synapse import LocalSynapse
+from tests.harness import World, make_world
+
+
+@pytest.fixture(scope="session")
+def synapse(tmp_path_factory):
+    syn = LocalSynapse(tmp_path_factory.mktemp("synapse"))
+    syn.start()
+    yield syn
+    syn.stop()
+
+
+@pytest.fixture
+async def world(synapse, tmp_path, request) -> World:
+    overrides = getattr(request, "param", {}) or {}
+    w = make_world(synapse, tmp_path, **overrides)
+    w.bot.start()
+    yield w
+    await w.close()
+    if request.node.rep_call.failed if hasattr(request.node, "rep_call") else False:
+        print(w.bot.log()[-5000:])
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)

@@ -1,0 +1,291 @@
+"""Test harness: the bot as a real process and users as real Matrix clients, on a real local Synapse."""
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import nio
+
+from bot.local_synapse import LocalSynapse
+from bot.provision import call, create_screening_room, join, write_config
+
+REPO = Path(__file__).resolve().parent.parent
+WAIT = 30.0
+REFERRAL_LINES = """betrokkene: J.D. 1985
+gemeente: Delft
+thema: overlast
+leefgebieden: huisvesting, financien, middelengebruik
+reden: Meerdere instanties betrokken, geen regie
+doel: Eén plan en afstemming
+partners: politie
+geinformeerd: ja
+urgentie: hoog"""
+
+
+class User:
+    """A person with a Matrix client: sends messages and watches what arrives, through a real sync loop."""
+
+    def __init__(self, syn: LocalSynapse, user_id: str, token: str) -> None:
+        self.user_id = user_id
+        self.client = nio.AsyncClient(syn.base_url, user_id, device_id=f"T{uuid.uuid4().hex[:8]}",
+                                      config=nio.AsyncClientConfig(encryption_enabled=False))
+        self.client.access_token = token
+        self.events: dict[str, list[dict[str, Any]]] = {}
+        self.invites: dict[str, list[Any]] = {}
+        self._changed = asyncio.Event()
+        self._task: asyncio.Task | None = None
+        self._token: str | None = None
+
+    async def start(self) -> None:
+        self._record(await self.client.sync(timeout=0, sync_filter={"room": {"timeline": {"limit": 100}}}))
+        self._task = asyncio.create_task(self._loop())
+
+    async def _loop(self) -> None:
+        while True:
+            response = await self.client.sync(timeout=10_000, since=self._token)
+            if isinstance(response, nio.SyncError):
+                await asyncio.sleep(0.2)
+                continue
+            self._record(response)
+
+    def _record(self, response: nio.SyncResponse) -> None:
+        self._token = response.next_batch
+        for room_id, info in response.rooms.join.items():
+            self.events.setdefault(room_id, []).extend(e.source for e in info.timeline.events)
+        for room_id, info in response.rooms.invite.items():
+            self.invites[room_id] = list(info.invite_state)
+        self._changed.set()
+
+    async def close(self) -> None:
+        if self._task:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        await self.client.close()
+
+    async def wait_for(self, find: Callable[[], Any], timeout: float = WAIT, what: str = "event") -> Any:
+        deadline = time.monotonic() + timeout
+        while True:
+            found = find()
+            if found:
+                return found
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"{self.user_id}: timed out waiting for {what}")
+            self._changed.clear()
+            try:
+                await asyncio.wait_for(self._changed.wait(), min(remaining, 1.0))
+            except asyncio.TimeoutError:
+                pass
+
+    # ---- sending ---------------------------------------------------------------------------------------------
+
+    async def send(self, room_id: str, body: str) -> str:
+        response = await self.client.room_send(room_id, "m.room.message", {"msgtype": "m.text", "body": body})
+        assert isinstance(response, nio.RoomSendResponse), response
+        return response.event_id
+
+    async def command(self, room_id: str, body: str, timeout: float = WAIT) -> "Answer":
+        event_id = await self.send(room_id, body)
+        return await self.answer_to(room_id, event_id, timeout)
+
+    async def answer_to(self, room_id: str, event_id: str, timeout: float = WAIT, reaction: bool = True) -> "Answer":
+        reply = await self.wait_for(lambda: self.reply_to(room_id, event_id), timeout, f"reply to {event_id}")
+        key = None
+        if reaction:
+            key = await self.wait_for(lambda: self.reaction_to(room_id, event_id), timeout, "reaction")
+        return Answer(reply["content"], key)
+
+    # ---- reading ---------------------------------------------------------------------------------------------
+
+    def replies_to(self, room_id: str, event_id: str) -> list[dict[str, Any]]:
+        return [e for e in self.events.get(room_id, []) if e.get("type") == "m.room.message"
+                and (e["content"].get("m.relates_to") or {}).get("m.in_reply_to", {}).get("event_id") == event_id]
+
+    def reply_to(self, room_id: str, event_id: str) -> dict[str, Any] | None:
+        found = self.replies_to(room_id, event_id)
+        return found[0] if found else None
+
+    def reactions_to(self, room_id: str, event_id: str) -> list[str]:
+        return [e["content"]["m.relates_to"]["key"] for e in self.events.get(room_id, [])
+                if e.get("type") == "m.reaction" and e["content"]["m.relates_to"].get("event_id") == event_id]
+
+    def reaction_to(self, room_id: str, event_id: str) -> str | None:
+        found = self.reactions_to(room_id, event_id)
+        return found[0] if found else None
+
+    def notices(self, room_id: str, sender: str | None = None) -> list[dict[str, Any]]:
+        return [e for e in self.events.get(room_id, []) if e.get("type") == "m.room.message"
+                and e["content"].get("msgtype") == "m.notice" and (sender is None or e["sender"] == sender)]
+
+    async def wait_notice(self, room_id: str, contains: str, sender: str | None = None,
+                          timeout: float = WAIT) -> dict[str, Any]:
+        return await self.wait_for(
+            lambda: next((e for e in self.notices(room_id, sender) if contains in e["content"]["body"]), None),
+            timeout, f"notice containing {contains!r}")
+
+    async def wait_invite(self, predicate: Callable[[str, list[Any]], bool] = lambda r, s: True,
+                          timeout: float = WAIT) -> str:
+        return await self.wait_for(lambda: next((r for r, s in self.invites.items() if predicate(r, s)), None),
+                                   timeout, "invite")
+
+    async def join(self, room_id: str) -> None:
+        response = await self.client.join(room_id)
+        assert isinstance(response, nio.JoinResponse), response
+
+    async def dm(self, bot_id: str) -> str:
+        """Open a direct chat with the bot and wait until it has joined and said welcome."""
+        response = await self.client.room_create(is_direct=True, invite=[bot_id],
+                                                 preset=nio.RoomPreset.trusted_private_chat)
+        assert isinstance(response, nio.RoomCreateResponse), response
+        await self.wait_notice(response.room_id, "", sender=bot_id)
+        return response.room_id
+
+
+@dataclass
+class Answer:
+    content: dict[str, Any]
+    reaction: str | None
+
+    @property
+    def body(self) -> str:
+        return self.content["body"]
+
+    @property
+    def html(self) -> str:
+        return self.content.get("formatted_body", "")
+
+    @property
+    def ok(self) -> bool:
+        return self.reaction == "✅"
+
+
+class BotProcess:
+    """The bot run as users would run it: `zvh-bot run --config`, a separate process we can kill."""
+
+    def __init__(self, config_path: Path, log_path: Path) -> None:
+        self.config_path = config_path
+        self.log_path = log_path
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, crash_at: str | None = None) -> None:
+        env = {k: v for k, v in os.environ.items() if k != "ZVH_CRASH_AT"}
+        if crash_at:
+            env["ZVH_CRASH_AT"] = crash_at
+        log = open(self.log_path, "a")
+        self.proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "run", "--config", str(self.config_path)],
+                                     cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+
+    def stop(self) -> int | None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        return self.proc.returncode if self.proc else None
+
+    async def wait_exit(self, timeout: float = WAIT) -> int:
+        deadline = time.monotonic() + timeout
+        while self.proc.poll() is None:
+            if time.monotonic() > deadline:
+                raise AssertionError("bot did not exit")
+            await asyncio.sleep(0.05)
+        return self.proc.returncode
+
+    def log(self) -> str:
+        return self.log_path.read_text() if self.log_path.exists() else ""
+
+
+@dataclass
+class World:
+    """One test's own bot, accounts and screening room on the shared homeserver."""
+
+    syn: LocalSynapse
+    workdir: Path
+    bot_id: str
+    bot_password: str
+    ids: dict[str, str]
+    tokens: dict[str, str]
+    screening_room: str
+    bot: BotProcess
+    config_path: Path
+    users: dict[str, User] = field(default_factory=dict)
+
+    async def user(self, name: str) -> User:
+        if name not in self.users:
+            user = User(self.syn, self.ids[name], self.tokens[name])
+            await user.start()
+            self.users[name] = user
+        return self.users[name]
+
+    async def close(self) -> None:
+        self.bot.stop()
+        for user in self.users.values():
+            await user.close()
+
+
+ROLES = ("coordinator", "melder", "politie", "ggz", "buiten")
+
+
+def make_world(syn: LocalSynapse, workdir: Path, **bot_overrides: Any) -> World:
+    suffix = uuid.uuid4().hex[:6]
+    bot_password = uuid.uuid4().hex
+    bot_id, bot_token = syn.register(f"zvhbot-{suffix}", bot_password)
+    ids, tokens = {}, {}
+    for role in ROLES:
+        ids[role], tokens[role] = syn.register(f"{role}-{suffix}", "pw")
+    screening = create_screening_room(syn, bot_token, [ids["coordinator"], ids["politie"]])
+    join(syn, tokens["coordinator"], screening)
+    join(syn, tokens["politie"], screening)  # a non-coordinator who can see the room must still not triage
+    config_path = workdir / "config.toml"
+    bot = {"database": "zvh.db", "region": "Haaglanden", "referral_prefix": "HGL", "screening_room": screening,
+           "coordinators": [ids["coordinator"]], "referrers": [f"@melder-*:{syn.server_name}"],
+           "municipalities": ["Den Haag", "Delft", "Zoetermeer"]}
+    bot.update(bot_overrides)
+    write_config(
+        config_path,
+        matrix={"homeserver": syn.base_url, "user_id": bot_id, "password": bot_password},
+        bot=bot,
+        partners=[
+            {"key": "politie", "name": "Politie Haaglanden", "tier": "kern", "contacts": [ids["politie"]]},
+            {"key": "ggz", "name": "GGZ Delfland", "tier": "casus", "contacts": [ids["ggz"]]},
+            {"key": "om", "name": "Openbaar Ministerie", "tier": "kern", "contacts": []},
+        ],
+    )
+    return World(syn, workdir, bot_id, bot_password, ids, tokens, screening, BotProcess(config_path,
+                 workdir / "bot.log"), config_path)
+
+
+def bot_session(world: World) -> dict[str, Any]:
+    """Log in as the bot on a second device, to inspect what the bot sees (rooms and their state)."""
+    token = world.syn.login(world.bot_id.split(":")[0][1:], world.bot_password)
+    return {"token": token, "get": lambda path: call(world.syn, "GET", path, token)}
+
+
+NUMBER = r"HGL-\d{4}-\d{4}"
+
+
+async def file_referral(melder: User, dm: str, lines: str = REFERRAL_LINES) -> str:
+    """File a complete referral through the multi-line form; returns its number."""
+    import re
+
+    summary = await melder.command(dm, "!melding\n" + lines)
+    assert summary.ok, summary.body
+    filed = await melder.command(dm, "ja")
+    assert filed.ok, filed.body
+    return re.search(NUMBER, filed.body).group(0)
