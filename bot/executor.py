@@ -38,6 +38,12 @@ class Executor:
         self.config = config
         self._wake = asyncio.Event()
         self.performed = 0
+        self._room_version: str | None = None
+
+    async def room_version(self) -> str:
+        if self._room_version is None:
+            self._room_version = await self.matrix.default_room_version()
+        return self._room_version
 
     def wake(self) -> None:
         self._wake.set()
@@ -160,7 +166,8 @@ class Executor:
             existing = await tx.get_meta("space_room_id")
         if existing:
             return {"room_id": existing}, None
-        room_id = await self._create_once(effect, effect.key, rooms.space(self.config, self.matrix.user_id, effect.key))
+        body = rooms.space(self.config, self.matrix.user_id, effect.key, await self.room_version())
+        room_id = await self._create_once(effect, effect.key, body)
 
         async def record(tx: Tx) -> None:
             await tx.set_meta("space_room_id", room_id)
@@ -175,7 +182,8 @@ class Executor:
             space_id = await tx.get_meta("space_room_id")
         if case.room_id:
             return {"room_id": case.room_id}, None
-        body = rooms.case_room(self.config, self.matrix.user_id, case, members, space_id, effect.key)
+        body = rooms.case_room(self.config, self.matrix.user_id, case, members, space_id, effect.key,
+                               await self.room_version())
         room_id = await self._create_once(effect, effect.key, body)
 
         async def record(tx: Tx) -> None:

@@ -33,6 +33,15 @@ class Matrix:
     def __init__(self, client: nio.AsyncClient) -> None:
         self.client = client
 
+    async def default_room_version(self) -> str:
+        """The version the homeserver gives new rooms: it decides how the creator's power is expressed."""
+        path = Api._build_path(["capabilities"], {"access_token": self.client.access_token})
+        response = await self.client.send("GET", path)
+        if response.status != 200:
+            raise MatrixError("capabilities", response.status, None)
+        body = await response.json()
+        return str(body.get("capabilities", {}).get("m.room_versions", {}).get("default", "10"))
+
     @property
     def user_id(self) -> str:
         return self.client.user_id

@@ -20,10 +20,17 @@ def case_state(case: Case, config: Config) -> dict[str, Any]:
     return {"case_id": case.id, "status": case.status, "theme": case.theme, "region": config.bot.region}
 
 
-def case_power_levels(bot_user: str, case: Case) -> dict[str, Any]:
+def creator_listed(room_version: str) -> bool:
+    """From room version 12 the creator's power is implicit and may not be listed in the power levels."""
+    return not room_version.isdigit() or int(room_version) < 12
+
+
+def case_power_levels(bot_user: str, case: Case, room_version: str) -> dict[str, Any]:
     # Only the bot changes state and membership: invitations follow need-to-know through its commands.
+    users = {bot_user: 100} if creator_listed(room_version) else {}
+    users[case.procesregisseur] = 50
     return {
-        "users": {bot_user: 100, case.procesregisseur: 50},
+        "users": users,
         "users_default": 0,
         "events_default": 0,
         "state_default": 100,
@@ -37,7 +44,7 @@ def case_power_levels(bot_user: str, case: Case) -> dict[str, Any]:
 
 
 def case_room(config: Config, bot_user: str, case: Case, members: list[Member], space_id: str | None,
-              key: str) -> dict[str, Any]:
+              key: str, room_version: str) -> dict[str, Any]:
     initial_state = [
         {"type": "m.room.history_visibility", "state_key": "", "content": {"history_visibility": "invited"}},
         {"type": "m.room.join_rules", "state_key": "", "content": {"join_rule": "invite"}},
@@ -54,12 +61,12 @@ def case_room(config: Config, bot_user: str, case: Case, members: list[Member], 
         "topic": plain(config, "case.topic", nr=case.id, region=config.bot.region),
         "creation_content": {CREATION_KEY: key},
         "initial_state": initial_state,
-        "power_level_content_override": case_power_levels(bot_user, case),
+        "power_level_content_override": case_power_levels(bot_user, case, room_version),
         "invite": [m.user_id for m in members if m.user_id != bot_user],
     }
 
 
-def space(config: Config, bot_user: str, key: str) -> dict[str, Any]:
+def space(config: Config, bot_user: str, key: str, room_version: str) -> dict[str, Any]:
     return {
         "preset": "private_chat",
         "visibility": "private",
@@ -70,7 +77,8 @@ def space(config: Config, bot_user: str, key: str) -> dict[str, Any]:
             {"type": "m.room.history_visibility", "state_key": "", "content": {"history_visibility": "invited"}},
             {"type": "m.room.guest_access", "state_key": "", "content": {"guest_access": "forbidden"}},
         ],
-        "power_level_content_override": {"users": {bot_user: 100}, "users_default": 0, "events_default": 100,
+        "power_level_content_override": {"users": {bot_user: 100} if creator_listed(room_version) else {},
+                                         "users_default": 0, "events_default": 100,
                                          "state_default": 100, "invite": 100, "kick": 100, "ban": 100},
     }
 

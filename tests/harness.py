@@ -128,7 +128,7 @@ class User:
     async def wait_notice(self, room_id: str, contains: str, sender: str | None = None,
                           timeout: float = WAIT) -> dict[str, Any]:
         return await self.wait_for(
-            lambda: next((e for e in self.notices(room_id, sender) if contains in e["content"]["body"]), None),
+            lambda: next((e for e in self.notices(room_id, sender) if contains in plain(e["content"]["body"])), None),
             timeout, f"notice containing {contains!r}")
 
     async def wait_invite(self, predicate: Callable[[str, list[Any]], bool] = lambda r, s: True,
@@ -149,6 +149,11 @@ class User:
         return response.room_id
 
 
+def plain(body: str) -> str:
+    """The body without the bot's light markup (*bold*, `code`), for matching."""
+    return body.replace("*", "").replace("`", "")
+
+
 @dataclass
 class Answer:
     content: dict[str, Any]
@@ -156,7 +161,7 @@ class Answer:
 
     @property
     def body(self) -> str:
-        return self.content["body"]
+        return plain(self.content["body"])
 
     @property
     def html(self) -> str:

@@ -1,0 +1,91 @@
+"""Escalation to a case: one private room with the right state, invites and space, and the case card."""
+from urllib.parse import quote
+
+from bot.provision import call
+from tests.harness import bot_session, file_referral
+
+PERSONAL = ("J.D.", "1985", "geen regie")
+
+
+async def escalate(world, *partners: str) -> tuple[str, str]:
+    melder = await world.user("melder")
+    dm = await melder.dm(world.bot_id)
+    number = await file_referral(melder, dm)
+    coordinator = await world.user("coordinator")
+    answer = await coordinator.command(world.screening_room, f"!triage {number} opschalen {' '.join(partners)}")
+    assert answer.ok, answer.body
+    room = await coordinator.wait_invite(lambda r, state: any(
+        getattr(e, "name", None) and number in e.name for e in state))
+    return number, room
+
+
+def state_of(world, token: str, room: str) -> dict[tuple[str, str], dict]:
+    events = call(world.syn, "GET", f"/_matrix/client/v3/rooms/{quote(room)}/state", token)
+    return {(e["type"], e["state_key"]): e["content"] for e in events}
+
+
+async def test_escalation_creates_one_private_case_room(world):
+    number, room = await escalate(world, "politie", "ggz")
+    coordinator = await world.user("coordinator")
+    await coordinator.join(room)
+    state = state_of(world, world.tokens["coordinator"], room)
+
+    assert state[("m.room.join_rules", "")]["join_rule"] == "invite"
+    assert state[("m.room.history_visibility", "")]["history_visibility"] == "invited"
+    assert state[("m.room.name", "")]["name"] == f"{number} · overlast"
+    levels = state[("m.room.power_levels", "")]
+    create = state[("m.room.create", "")]
+    # The bot holds full power: listed at 100, or (room version 12+) as the room's creator.
+    bot_power = levels["users"].pop(world.bot_id, None)
+    assert bot_power == 100 or (int(create.get("room_version", "1")) >= 12 and create.get("creator", world.bot_id)
+                                == world.bot_id)
+    assert levels["users"] == {world.ids["coordinator"]: 50}
+    assert levels["users_default"] == 0 and levels["state_default"] == 100 and levels["invite"] == 100
+    case_state = state[("nl.zvh.case", "")]
+    assert case_state["case_id"] == number and case_state["status"] == "open" and case_state["theme"] == "overlast"
+    invited = {key for (kind, key), content in state.items()
+               if kind == "m.room.member" and content["membership"] == "invite"}
+    assert invited == {world.ids["melder"], world.ids["politie"], world.ids["ggz"]}
+
+    # Nothing personal in the name, topic or any state event.
+    for content in state.values():
+        for personal in PERSONAL:
+            assert personal not in str(content)
+
+    # The room sits in the region's space, and the coordinator is invited to the space.
+    parent = next(key for (kind, key) in state if kind == "m.space.parent")
+    bot = bot_session(world)
+    space_state = state_of(world, bot["token"], parent)
+    assert (("m.space.child", room) in space_state)
+    create = space_state[("m.room.create", "")]
+    assert create["type"] == "m.space"
+    await coordinator.wait_invite(lambda r, s: r == parent)
+
+    # Exactly one room for this case among the bot's rooms.
+    rooms = bot["get"]("/_matrix/client/v3/joined_rooms")["joined_rooms"]
+    with_case = [r for r in rooms if state_of(world, bot["token"], r).get(("nl.zvh.case", ""), {}).get(
+        "case_id") == number]
+    assert with_case == [room]
+
+    card = await coordinator.command(room, "!casus")
+    assert card.ok
+    for expected in (number, "overlast", "Politie Haaglanden", "GGZ Delfland", "procesregisseur",
+                     "geen gepland", "Open acties: 0"):
+        assert expected in card.body, card.body
+    welcome = await coordinator.wait_notice(room, "Alleen wie de casus nodig heeft", sender=world.bot_id)
+    assert number in welcome["content"]["body"]
+
+
+async def test_case_members_use_the_room_and_others_are_refused(world):
+    number, room = await escalate(world, "politie")
+    politie = await world.user("politie")
+    await politie.wait_invite(lambda r, s: r == room)
+    await politie.join(room)
+    card = await politie.command(room, "!case")
+    assert card.ok and number in card.body
+    wrong = await politie.command(room, f"!triage {number} advies x")
+    assert wrong.reaction == "❌" and "screeningsroom" in wrong.body
+    ggz = await world.user("ggz")
+    assert room not in ggz.invites  # not named at escalation: not invited (need-to-know)
+    in_dm = await (await world.user("melder")).command(next(iter(world.users["melder"].events)), "!casus")
+    assert in_dm.reaction == "❌" and "casusroom" in in_dm.body
