@@ -35,7 +35,7 @@ class Msg:
     params: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, key: str, **params: Any) -> "Msg":
+    def of(cls, key: str, /, **params: Any) -> "Msg":
         return cls(key, params)
 
 
@@ -95,13 +95,14 @@ class Context:
     failed: bool = False  # partly done (the intake kept the valid fields): react ❌ without undoing
     command: "Command | None" = None  # set once the name is known, so an error can show its usage line
 
-    def reply(self, key: str, **params: Any) -> None:
+    # Positional-only: a message parameter may itself be called "key" or "user_id".
+    def reply(self, key: str, /, **params: Any) -> None:
         self.effects.append(Reply(Msg(key, params)))
 
-    def dm(self, user_id: str, key: str, **params: Any) -> None:
+    def dm(self, user_id: str, key: str, /, **params: Any) -> None:
         self.effects.append(DirectMessage(user_id, Msg(key, params)))
 
-    def post(self, room_id: str, key: str, **params: Any) -> None:
+    def post(self, room_id: str, key: str, /, **params: Any) -> None:
         self.effects.append(RoomMessage(room_id, Msg(key, params)))
 
     async def has_role(self, role: Role) -> bool:

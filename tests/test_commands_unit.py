@@ -1,0 +1,74 @@
+"""Pure command logic: catalogues, field readers, declarations, and a fuzzed parser that never crashes."""
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from bot.config import load_config
+from bot.render import catalogue, render
+from commands.base import REGISTRY, CommandError, Context, Msg, RoomKind
+from commands.fields import read_domains, read_informed, read_subjects
+from commands.router import dispatch
+from storage.db import Database
+from tests.test_config import write
+
+
+def test_catalogues_have_the_same_keys_and_every_command_has_help():
+    assert set(catalogue("nl")) == set(catalogue("en"))
+    for command in REGISTRY:
+        assert f"help.text.{command.key}" in catalogue("nl")
+        assert command.names["en"], command.key
+
+
+def test_no_two_commands_share_a_name():
+    names = [n for c in REGISTRY for n in c.all_names()]
+    assert len(names) == len(set(names))
+
+
+def test_subjects_take_initials_and_birth_year_only():
+    now = datetime(2026, 11, 23)
+    assert read_subjects("J.D. 1985; AB 2010 slachtoffer", None, now) == [
+        {"initials": "J.D.", "birth_year": 1985, "role": "subject"},
+        {"initials": "A.B.", "birth_year": 2010, "role": "victim"},
+    ]
+    for bad in ("Jan de Vries", "Jan 1985", "ab 2010", "J.D.", "J.D. 2099", "J.D. 1985 buurman"):
+        with pytest.raises(CommandError):
+            read_subjects(bad, None, now)
+
+
+def test_domains_and_informed_accept_dutch_and_english():
+    assert read_domains("Financiën, werk & opleiding, housing", None, None) == [
+        "financien", "werk_opleiding", "huisvesting"]
+    assert read_informed("no: criminal investigation", None, None) == {
+        "informed": False, "reason": "criminal investigation"}
+    with pytest.raises(CommandError):
+        read_informed("nee", None, None)
+
+
+def test_rendering_escapes_and_derives_plain_text():
+    body, html = render(Msg.of("intake.invalid.gemeente", value="<img src=x onerror=alert(1)>", options="Delft"),
+                        "en")
+    assert "<img" not in html and "&lt;img" in html
+    assert "<img src=x onerror=alert(1)>" in body
+
+
+@settings(max_examples=300, deadline=None)
+@given(body=st.text(max_size=200).map(lambda t: "!" + t))
+async def test_fuzzed_commands_never_crash(body, tmp_path_factory):
+    config = load_config(write(tmp_path_factory.mktemp("cfg")))
+    db = await Database.open(":memory:")
+    try:
+        for kind in (RoomKind.DM, RoomKind.SCREENING, RoomKind.OTHER):
+            async with db.transaction() as tx:
+                ctx = Context(tx=tx, config=config, sender="@coord:localhost", room_id="!r", room_kind=kind,
+                              lang="nl", event_id="$e", now=datetime(2026, 11, 23))
+                try:
+                    await dispatch(ctx, body)
+                except CommandError as exc:
+                    render(exc.msg, "nl")  # every refusal renders
+                for effect in ctx.effects:
+                    if hasattr(effect, "msg"):
+                        render(effect.msg, "nl")
+    finally:
+        await db.close()

@@ -1,0 +1,80 @@
+"""A bad config stops start-up with the field's path and what is wrong; secrets may come from the environment."""
+import subprocess
+import sys
+
+import pytest
+
+from bot.config import ConfigError, load_config
+from tests.harness import REPO
+
+GOOD = """
+[matrix]
+homeserver = "http://127.0.0.1:8008"
+user_id = "@bot:localhost"
+{secret}
+
+[bot]
+screening_room = "!abc:localhost"
+coordinators = ["@coord:localhost"]
+referrers = ["localhost", "@*:politie.example"]
+municipalities = ["Delft"]
+{extra}
+
+[[partners]]
+key = "politie"
+name = "Politie"
+tier = "kern"
+contacts = ["@agent:politie.example"]
+"""
+
+
+def write(tmp_path, secret='password = "x"', extra=""):
+    path = tmp_path / "config.toml"
+    path.write_text(GOOD.format(secret=secret, extra=extra))
+    path.chmod(0o600)
+    return path
+
+
+def test_good_config_and_who_may_refer(tmp_path):
+    config = load_config(write(tmp_path))
+    assert config.may_refer("@anyone:localhost") and config.may_refer("@x:politie.example")
+    assert config.may_refer("@agent:politie.example") and not config.may_refer("@x:elsewhere.example")
+    assert config.bot.database.is_absolute()
+
+
+@pytest.mark.parametrize("extra, where", [
+    ('timezone = "Mars/Olympus"', "bot.timezone"),
+    ('language = "fr"', "bot.language"),
+    ('referral_prefix = "hgl-1"', "bot.referral_prefix"),
+    ('colour = "blue"', "bot.colour"),
+])
+def test_bad_field_is_named(tmp_path, extra, where):
+    with pytest.raises(ConfigError) as exc:
+        load_config(write(tmp_path, extra=extra))
+    assert where in str(exc.value)
+
+
+def test_secret_from_environment(tmp_path, monkeypatch):
+    path = write(tmp_path, secret="")
+    with pytest.raises(ConfigError, match="access_token or password"):
+        load_config(path)
+    monkeypatch.setenv("ZVH_ACCESS_TOKEN", "syt_secret")
+    assert load_config(path).matrix.access_token == "syt_secret"
+
+
+def test_cli_refuses_bad_config_with_the_field_and_warns_on_readable_file(tmp_path):
+    path = write(tmp_path, extra='max_command_age_minutes = -1')
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "check-config", str(path)], cwd=REPO,
+                            capture_output=True, text=True)
+    assert result.returncode == 2 and "bot.max_command_age_minutes" in result.stderr
+    path = write(tmp_path)
+    path.chmod(0o644)
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "check-config", str(path)], cwd=REPO,
+                            capture_output=True, text=True)
+    assert result.returncode == 0 and "can be read by other users" in result.stderr
+
+
+def test_the_example_config_is_valid(monkeypatch):
+    monkeypatch.setenv("ZVH_PASSWORD", "from-the-environment")
+    config = load_config(REPO / "config.example.toml")
+    assert config.partner("politie").tier.value == "kern" and config.matrix.password == "from-the-environment"

@@ -1,0 +1,51 @@
+"""The README's first command: `zvh-bot dev` starts a local Synapse, demo accounts and the bot, ready to use."""
+import asyncio
+import signal
+import subprocess
+import sys
+import time
+
+import nio
+
+from bot.dev import DEMO_PASSWORD
+from bot.local_synapse import free_port
+from tests.harness import REPO, User
+
+
+async def test_dev_mode_is_usable_with_any_client(tmp_path):
+    port = free_port()
+    log = open(tmp_path / "dev.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "dev", "--dir", str(tmp_path / "dev"),
+                             "--port", str(port)], cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+    user = None
+    try:
+        deadline = time.monotonic() + 90
+        while "Ctrl-C" not in (tmp_path / "dev.log").read_text():
+            assert proc.poll() is None and time.monotonic() < deadline, (tmp_path / "dev.log").read_text()
+            await asyncio.sleep(0.2)
+        banner = (tmp_path / "dev.log").read_text()
+        assert f"http://127.0.0.1:{port}" in banner and DEMO_PASSWORD in banner and "@melder:localhost" in banner
+
+        client = nio.AsyncClient(f"http://127.0.0.1:{port}", "@melder:localhost")
+        login = await client.login(DEMO_PASSWORD)
+        assert isinstance(login, nio.LoginResponse)
+        await client.close()
+
+        class Syn:  # what User needs of the homeserver
+            base_url = f"http://127.0.0.1:{port}"
+
+        user = User(Syn, "@melder:localhost", login.access_token)
+        await user.start()
+        dm = await user.dm("@zvh-bot:localhost")
+        answer = await user.command(dm, "!melding")
+        assert answer.ok and "Vraag 1 van 9" in answer.body
+    finally:
+        if user:
+            await user.close()
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+    assert proc.returncode == 0, (tmp_path / "dev.log").read_text()

@@ -1,0 +1,73 @@
+"""Storage rules that need no homeserver: migrations, the newer-database guard, the ledger, the audit chain."""
+import sqlite3
+
+import pytest
+
+from storage import audit, events, outbox, referrals
+from storage.db import Database, DatabaseTooNew
+from storage.migrations import MIGRATIONS
+
+
+async def test_migrations_run_once_and_a_newer_database_is_refused(tmp_path):
+    path = tmp_path / "zvh.db"
+    db = await Database.open(path)
+    assert await db.schema_version() == len(MIGRATIONS)
+    await db.close()
+    db = await Database.open(path)  # reopening applies nothing twice
+    assert await db.schema_version() == len(MIGRATIONS)
+    await db.close()
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    conn.commit()
+    conn.close()
+    with pytest.raises(DatabaseTooNew):
+        await Database.open(path)
+
+
+async def test_a_failed_transaction_leaves_nothing_behind(tmp_path):
+    db = await Database.open(tmp_path / "zvh.db")
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as tx:
+            await events.mark_handled(tx, "$e1", "!r")
+            await outbox.enqueue(tx, "send", {"room_id": "!r", "content": {}})
+            raise RuntimeError("crash mid-command")
+    async with db.transaction() as tx:
+        assert await events.mark_handled(tx, "$e1", "!r")  # it was not recorded, so it is new now
+        assert not await events.mark_handled(tx, "$e1", "!r")  # and only once
+        assert await outbox.depth(tx) == 0
+    await db.close()
+
+
+async def test_referral_numbers_count_per_year_without_gaps(tmp_path):
+    db = await Database.open(tmp_path / "zvh.db")
+    async with db.transaction() as tx:
+        first = await referrals.next_number(tx, "HGL", 2026)
+        second = await referrals.next_number(tx, "HGL", 2026)
+        other_year = await referrals.next_number(tx, "HGL", 2027)
+    assert (first, second, other_year) == ("HGL-2026-0001", "HGL-2026-0002", "HGL-2027-0001")
+    await db.close()
+
+
+async def test_outbox_is_performed_in_order_and_retries_wait(tmp_path):
+    db = await Database.open(tmp_path / "zvh.db")
+    async with db.transaction() as tx:
+        a = await outbox.enqueue(tx, "send", {"n": 1})
+        b = await outbox.enqueue(tx, "send", {"n": 2})
+        assert (await outbox.next_open(tx, "2026-01-01T00:00:00+00:00")).id == a
+        await outbox.retry_later(tx, a, "2099-01-01T00:00:00+00:00", "down")
+        assert (await outbox.next_open(tx, "2026-01-01T00:00:00+00:00")).id == b
+        await outbox.mark_done(tx, b, {"event_id": "$x"})
+        assert await outbox.next_open(tx, "2026-01-01T00:00:00+00:00") is None
+        assert (await outbox.next_open(tx, "2099-01-02T00:00:00+00:00")).id == a
+    await db.close()
+
+
+async def test_audit_chain_finds_a_tampered_entry(tmp_path):
+    db = await Database.open(tmp_path / "zvh.db")
+    async with db.transaction() as tx:
+        for i in range(3):
+            await audit.append(tx, "@a:x", "referral.shown", case_id=f"HGL-2026-000{i}", purpose="screening")
+        assert await audit.verify(tx) is None
+        await tx.execute("UPDATE audit_log SET actor = '@mallory:x' WHERE id = 2")
+        assert await audit.verify(tx) == 2
+    await db.close()
