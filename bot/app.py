@@ -15,7 +15,7 @@ from commands.base import Msg
 from bot.faults import crash_point
 from bot.handler import Handler
 from bot.matrix import Matrix, MatrixError
-from storage import events, outbox
+from storage import events, outbox, users
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -154,6 +154,20 @@ class Bot:
                 if event.get("type") == "m.room.message" and await self.handler.message(room_id, event):
                     crash_point("after_handle")
                     self.executor.wake()
+                elif event.get("type") == "m.room.member" and await self._member_left(room_id, event):
+                    self.executor.wake()
+
+    async def _member_left(self, room_id: str, event: dict[str, Any]) -> bool:
+        """A user who leaves their direct chat gets no more notices there; the bot leaves it too."""
+        user = event.get("state_key")
+        if (event.get("content") or {}).get("membership") != "leave" or user == self.client.user_id:
+            return False
+        async with self.db.transaction() as tx:
+            if await users.dm_user(tx, room_id) != user:
+                return False
+            await users.forget_dm_room(tx, room_id)
+            await outbox.enqueue(tx, "leave", {"room_id": room_id})
+        return True
 
     async def _mark_seen(self, room_id: str, timeline: list[dict[str, Any]]) -> None:
         async with self.db.transaction() as tx:

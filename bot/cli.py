@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("config", type=Path)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("nio").setLevel(logging.WARNING)
+    logging.getLogger("nio").setLevel(logging.ERROR)  # nio warns on every error response it parses
 
     if args.cmd == "dev":
         from bot.dev import run_dev

@@ -131,7 +131,7 @@ class Executor:
                 room_id = new_dm = await self._create_once(effect, f"{effect.key}:dm",
                                                            rooms.direct_chat(p["to_user"], f"{effect.key}:dm"))
                 async with self.db.transaction() as tx:
-                    await users.set_dm_room(tx, p["to_user"], room_id)
+                    await users.add_dm_room(tx, p["to_user"], room_id)
         event_id = await self.matrix.send(room_id, p.get("type", "m.room.message"), p["content"], effect.key)
         crash_point("after_send")
         return {"room_id": room_id, "event_id": event_id, "new_dm": new_dm}, None
@@ -149,8 +149,7 @@ class Executor:
             p.get("is_direct") or await self.matrix.joined_member_count(p["room_id"]) <= 2)
 
         async def record(tx: Tx) -> None:
-            if is_dm and await users.dm_room(tx, p["inviter"]) != p["room_id"]:
-                await users.set_dm_room(tx, p["inviter"], p["room_id"])
+            if is_dm and await users.add_dm_room(tx, p["inviter"], p["room_id"]):
                 lang = await users.language(tx, p["inviter"]) or self.config.bot.language
                 await outbox.enqueue(tx, "send", {"room_id": p["room_id"], "content": notice(
                     Msg.of("dm.welcome", prefix=self.config.bot.command_prefix), lang)})

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import quote
 
 import nio
 from nio.api import Api
@@ -89,6 +88,3 @@ class Matrix:
                                            response_data=(alias,))
         return _check("resolve alias", response).room_id
 
-
-def room_link(room_id: str) -> str:
-    return f"https://matrix.to/#/{quote(room_id)}"

@@ -6,7 +6,9 @@ V1_FOUNDATION = [
     """CREATE TABLE handled_events (
         event_id TEXT PRIMARY KEY, room_id TEXT NOT NULL, handled_at TEXT NOT NULL)""",
     "CREATE TABLE user_prefs (user_id TEXT PRIMARY KEY, language TEXT NOT NULL)",
-    "CREATE TABLE dm_rooms (user_id TEXT PRIMARY KEY, room_id TEXT NOT NULL UNIQUE)",
+    # A user may have several direct chats with the bot; notices go to the newest.
+    "CREATE TABLE dm_rooms (room_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, created_at TEXT NOT NULL)",
+    "CREATE INDEX dm_rooms_by_user ON dm_rooms(user_id, created_at)",
     """CREATE TABLE intake_sessions (
         user_id TEXT PRIMARY KEY, room_id TEXT NOT NULL, fields TEXT NOT NULL, awaiting TEXT NOT NULL,
         started_at TEXT NOT NULL, updated_at TEXT NOT NULL)""",

@@ -123,3 +123,16 @@ async def test_user_text_is_escaped_in_html(world):
     assert '<script>alert("x")</script>' in reply.body  # the plain body shows what was typed
     number = await file_referral(melder, dm)
     assert number
+
+
+async def test_a_second_direct_chat_works_and_leaving_one_is_respected(world):
+    melder = await world.user("melder")
+    first = await melder.dm(world.bot_id)
+    second = await melder.dm(world.bot_id)
+    assert (await melder.command(first, "!meldingen")).ok  # both chats are the melder's DM
+    assert (await melder.command(second, "!meldingen")).ok
+    await melder.client.room_leave(second)
+    number = await file_referral(melder, first)
+    coordinator = await world.user("coordinator")
+    assert (await coordinator.command(world.screening_room, f"!triage {number} advies Zo doen")).ok
+    await melder.wait_notice(first, f"{number}: advies")  # the outcome goes to the chat still open
