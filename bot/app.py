@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import signal
 from typing import Any
 
 import nio
@@ -117,6 +118,13 @@ class Bot:
 
     def stop(self) -> None:
         self._stopping.set()
+
+    async def run_until_signalled(self) -> None:
+        """Run until SIGINT or SIGTERM, then stop cleanly (the sync position is always consistent)."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, self.stop)
+        await self.run()
 
     # ---- sync --------------------------------------------------------------------------------------------------
 

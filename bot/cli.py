@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import signal
 import sys
 from pathlib import Path
 
@@ -45,15 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger().setLevel(config.log_level)
     from bot.app import Bot
 
-    bot = Bot(config)
-
-    async def serve() -> None:
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, bot.stop)
-        await bot.run()
-
-    asyncio.run(serve())
+    asyncio.run(Bot(config).run_until_signalled())
     return 0
 
 

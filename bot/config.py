@@ -3,17 +3,17 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import re
 import stat
 import tomllib
 from enum import Enum
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 MXID_PATTERN = r"^@[a-z0-9._=\-/+]+:[A-Za-z0-9.\-]+(:\d+)?$"
+MatrixId = Annotated[str, Field(pattern=MXID_PATTERN)]
 
 DEFAULT_THEMES = [
     "huiselijk geweld", "overlast", "jeugdcriminaliteit", "nazorg ex-gedetineerden",
@@ -33,7 +33,7 @@ class Strict(BaseModel):
 
 class MatrixConfig(Strict):
     homeserver: str = Field(pattern=r"^https?://")
-    user_id: str = Field(pattern=MXID_PATTERN)
+    user_id: MatrixId
     device_id: str = "ZVHBOT"
     # Either may be left empty here and given as ZVH_ACCESS_TOKEN / ZVH_PASSWORD instead.
     access_token: str = ""
@@ -56,15 +56,7 @@ class Partner(Strict):
     key: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     name: str
     tier: Tier = Tier.casus
-    contacts: list[str] = []
-
-    @field_validator("contacts")
-    @classmethod
-    def _mxids(cls, value: list[str]) -> list[str]:
-        for mxid in value:
-            if not _is_mxid(mxid):
-                raise ValueError(f"not a Matrix ID: {mxid!r}")
-        return value
+    contacts: list[MatrixId] = []
 
 
 class BotConfig(Strict):
@@ -77,7 +69,7 @@ class BotConfig(Strict):
     # Commands that waited longer than this while the bot was down are not run; the sender is told.
     max_command_age_minutes: float = Field(8 * 60, gt=0)
     screening_room: str = Field(pattern=r"^[!#]\S+$")
-    coordinators: list[str] = []
+    coordinators: list[MatrixId] = []
     # Who may file referrals: full Matrix IDs, glob patterns ("@*:politie.example"), or bare homeserver domains.
     referrers: list[str] = []
     municipalities: list[str] = Field(min_length=1)
@@ -90,14 +82,6 @@ class BotConfig(Strict):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown timezone {value!r}") from None
-        return value
-
-    @field_validator("coordinators")
-    @classmethod
-    def _coordinators(cls, value: list[str]) -> list[str]:
-        for mxid in value:
-            if not _is_mxid(mxid):
-                raise ValueError(f"not a Matrix ID: {mxid!r}")
         return value
 
 
@@ -145,10 +129,6 @@ class Config(Strict):
 
 class ConfigError(Exception):
     """A config that cannot be used; the message names the field and what is wrong."""
-
-
-def _is_mxid(value: str) -> bool:
-    return re.match(MXID_PATTERN, value) is not None
 
 
 def load_config(path: Path) -> Config:

@@ -4,7 +4,6 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
-import signal
 from pathlib import Path
 
 from bot.app import Bot
@@ -71,16 +70,8 @@ def banner(syn: LocalSynapse) -> str:
 def run_dev(workdir: Path, port: int) -> None:
     syn, config_path = prepare(workdir, port)
     try:
-        config = load_config(config_path)
-        bot = Bot(config)
+        bot = Bot(load_config(config_path))
         print(banner(syn), flush=True)
-
-        async def main() -> None:
-            loop = asyncio.get_running_loop()
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.add_signal_handler(sig, bot.stop)
-            await bot.run()
-
-        asyncio.run(main())
+        asyncio.run(bot.run_until_signalled())
     finally:
         syn.stop()
