@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 SYNC_TOKEN = "sync_token"
 ACCESS_TOKEN = "access_token"
 LONG_POLL_MS = 30_000
+# Before the next long poll, give the replies of this batch a head start: on a single-process homeserver a
+# new /sync competes with them. Bounded, so a long outbox (or an outage) never holds up new commands for long.
+REPLY_HEAD_START_S = 1.0
 BACKFILL_PAGES = 20
 # Only what the bot acts on; presence, typing and account data would only cost time on every sync.
 SYNC_FILTER: dict[str, Any] = {
@@ -131,9 +134,14 @@ class Bot:
     async def _sync_loop(self) -> None:
         async with self.db.transaction() as tx:
             token = await tx.get_meta(SYNC_TOKEN)
+        sync_filter = await self._filter_id()
         failures = 0
         while True:
-            response = await self.client.sync(timeout=LONG_POLL_MS if token else 0, sync_filter=SYNC_FILTER,
+            try:
+                await asyncio.wait_for(self.executor.idle.wait(), REPLY_HEAD_START_S)
+            except asyncio.TimeoutError:
+                pass
+            response = await self.client.sync(timeout=LONG_POLL_MS if token else 0, sync_filter=sync_filter,
                                               since=token)
             if isinstance(response, nio.SyncError):
                 failures += 1
@@ -146,6 +154,15 @@ class Bot:
             async with self.db.transaction() as tx:
                 await tx.set_meta(SYNC_TOKEN, response.next_batch)
             token = response.next_batch
+
+    async def _filter_id(self) -> str | dict[str, Any]:
+        """Upload the filter once: an inline filter is parsed by the homeserver on every sync."""
+        response = await self.client.upload_filter(presence=SYNC_FILTER["presence"],
+                                                   account_data=SYNC_FILTER["account_data"], room=SYNC_FILTER["room"])
+        if isinstance(response, nio.UploadFilterResponse):
+            return response.filter_id
+        log.warning("could not upload the sync filter (%s); sending it inline", response.message)
+        return SYNC_FILTER
 
     async def _process(self, response: nio.SyncResponse, initial: bool) -> None:
         for room_id, info in response.rooms.invite.items():

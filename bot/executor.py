@@ -37,6 +37,7 @@ class Executor:
         self.matrix = matrix
         self.config = config
         self._wake = asyncio.Event()
+        self.idle = asyncio.Event()  # set while nothing is due
         self.performed = 0
         self._room_version: str | None = None
 
@@ -46,6 +47,7 @@ class Executor:
         return self._room_version
 
     def wake(self) -> None:
+        self.idle.clear()
         self._wake.set()
 
     async def run(self) -> None:
@@ -55,6 +57,7 @@ class Executor:
                 effect = await outbox.next_open(tx, utcnow())
                 retry_at = None if effect else await outbox.earliest_retry(tx)
             if effect is None:
+                self.idle.set()
                 await self._sleep_until(retry_at)
                 continue
             await self.perform(effect)

@@ -29,20 +29,18 @@ class Tx:
         self.conn = conn
         self._savepoints = 0
 
+    # One thread hop per statement: aiosqlite's execute_insert / execute_fetchall run and fetch in one call.
     async def execute(self, sql: str, args: Iterable[Any] = ()) -> int:
         """Run a statement; returns lastrowid."""
-        cursor = await self.conn.execute(sql, tuple(args))
-        rowid = cursor.lastrowid
-        await cursor.close()
-        return rowid or 0
+        row = await self.conn.execute_insert(sql, tuple(args))
+        return row[0] if row else 0
 
     async def one(self, sql: str, args: Iterable[Any] = ()) -> sqlite3.Row | None:
-        async with self.conn.execute(sql, tuple(args)) as cursor:
-            return await cursor.fetchone()
+        rows = await self.conn.execute_fetchall(sql, tuple(args))
+        return rows[0] if rows else None
 
     async def all(self, sql: str, args: Iterable[Any] = ()) -> list[sqlite3.Row]:
-        async with self.conn.execute(sql, tuple(args)) as cursor:
-            return list(await cursor.fetchall())
+        return list(await self.conn.execute_fetchall(sql, tuple(args)))
 
     async def value(self, sql: str, args: Iterable[Any] = ()) -> Any:
         row = await self.one(sql, args)
