@@ -182,18 +182,9 @@ class ReferralNumber(Arg):
         return word.upper()
 
 
-class PartnerList(Arg):
-    """Zero or more organisation keys from the partner directory."""
-
-    def usage(self, lang: str) -> str:
-        return f"[{self.names[lang]} ...]"
-
-    def parse(self, ctx: Context, text: str) -> tuple[Any, str]:
-        keys = [k.lower() for k in re.split(r"[\s,]+", text.strip()) if k]
-        return parse_partner_keys(ctx.config, keys), ""
-
-
 def parse_partner_keys(config: Config, keys: list[str]) -> list[str]:
+    """Organisation keys from the partner directory, each once; an unknown key is refused with the known ones."""
+    keys = [k.lower() for k in keys]
     unknown = [k for k in keys if config.partner(k) is None]
     if unknown:
         raise fail("error.unknown_partner", usage=True, value=", ".join(unknown),

@@ -1,8 +1,10 @@
 """The screening queue and triage: list, show, and decide on referrals."""
 from __future__ import annotations
 
+import re
+
 from commands.base import (
-    Choice, Context, CreateCaseRoom, PartnerList, ReferralNumber, Rest, Role, RoomKind, command, fail,
+    Choice, Context, CreateCaseRoom, ReferralNumber, Rest, Role, RoomKind, command, fail,
     parse_partner_keys, split_word,
 )
 from storage import audit, cases, referrals
@@ -63,7 +65,7 @@ async def triage(ctx: Context, number: str, outcome: str, text: str | None) -> N
         key, text = split_word(text or "")
         if not key:
             raise fail("triage.usage.referred", usage=True)
-        partner = ctx.config.partner(parse_partner_keys(ctx.config, [key.lower()])[0])
+        partner = ctx.config.partner(parse_partner_keys(ctx.config, [key])[0])
     if not (text or "").strip():
         raise fail(f"triage.usage.{outcome}", usage=True)
     await referrals.set_outcome(ctx.tx, number, outcome, ctx.sender, text, partner.key if partner else None)
@@ -79,7 +81,7 @@ async def triage(ctx: Context, number: str, outcome: str, text: str | None) -> N
 
 async def escalate(ctx: Context, referral: referrals.Referral, text: str) -> None:
     """The referral becomes a case: members recorded now, the room created by the outbox (idempotently)."""
-    keys = PartnerList("partner").parse(ctx, text)[0]
+    keys = parse_partner_keys(ctx.config, re.split(r"[\s,]+", text.strip()) if text.strip() else [])
     number = referral.id
     await referrals.set_outcome(ctx.tx, number, "escalated", ctx.sender)
     await cases.create(ctx.tx, number, referral.fields["thema"], referral.fields["gemeente"], ctx.sender)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import sqlite3
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
@@ -12,6 +13,8 @@ from typing import Any, AsyncIterator, Iterable
 import aiosqlite
 
 from storage.migrations import MIGRATIONS
+
+log = logging.getLogger(__name__)
 
 
 class DatabaseTooNew(RuntimeError):
@@ -124,6 +127,7 @@ class Database:
                 "upgrade the bot or restore a matching backup"
             )
         for version, (description, statements) in enumerate(MIGRATIONS[current:], start=current + 1):
+            log.info("database: applying migration %d (%s)", version, description)
             async with self.transaction() as tx:
                 for statement in statements:
                     await tx.execute(statement)

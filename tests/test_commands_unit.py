@@ -1,6 +1,5 @@
 """Pure command logic: catalogues, field readers, declarations, and a fuzzed parser that never crashes."""
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings, strategies as st
