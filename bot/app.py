@@ -10,12 +10,14 @@ from typing import Any
 import nio
 
 from bot import render
+from bot.clock import Clock
 from bot.config import Config
 from bot.executor import Executor, notice
 from commands.base import Msg
 from bot.faults import crash_point
 from bot.handler import Handler
 from bot.matrix import Matrix, MatrixError
+from bot.scheduler import Scheduler
 from storage import events, outbox, users
 from storage.db import Database
 
@@ -48,6 +50,8 @@ class Bot:
         self.client: nio.AsyncClient | None = None
         self.executor: Executor | None = None
         self.handler: Handler | None = None
+        self.scheduler: Scheduler | None = None
+        self.clock = Clock.from_env()
         self._stopping = asyncio.Event()
         self._joining: set[str] = set()
 
@@ -64,7 +68,8 @@ class Bot:
         await self._login()
         matrix = Matrix(self.client)
         self.executor = Executor(self.db, matrix, self.config)
-        self.handler = Handler(self.db, self.config, self.client.user_id)
+        self.handler = Handler(self.db, self.config, self.client.user_id, self.clock)
+        self.scheduler = Scheduler(self.db, self.config, self.clock, self.executor.wake)
         await self._screening_room(matrix)
 
     async def _login(self) -> None:
@@ -104,8 +109,13 @@ class Bot:
     async def run(self) -> None:
         await self.start()
         executor = asyncio.create_task(self.executor.run(), name="executor")
+        # Reminders that fell due while the bot was down go out now, before new commands are read.
+        await self.scheduler.start()
+        await self.scheduler.fire_due()
         syncer = asyncio.create_task(self._sync_loop(), name="sync")
+        clock = asyncio.create_task(self.clock.watch(self.scheduler.clock_changed), name="clock")
         stop = asyncio.create_task(self._stopping.wait())
+        tasks = (syncer, executor, clock, stop)
         try:
             done, _ = await asyncio.wait({executor, syncer, stop}, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
@@ -113,9 +123,10 @@ class Bot:
                     raise task.exception()
         finally:
             # The sync position is only ever stored after a batch is fully handled, so cancelling is safe.
-            for task in (syncer, executor, stop):
+            self.scheduler.shutdown()
+            for task in tasks:
                 task.cancel()
-            await asyncio.gather(syncer, executor, stop, return_exceptions=True)
+            await asyncio.gather(*tasks, return_exceptions=True)
             await self.client.close()
             await self.db.close()
 
@@ -179,6 +190,7 @@ class Bot:
                 if event.get("type") == "m.room.message" and await self.handler.message(room_id, event):
                     crash_point("after_handle")
                     self.executor.wake()
+                    await self.scheduler.refresh()  # the command may have scheduled something sooner
                 elif event.get("type") == "m.room.member" and await self._member_left(room_id, event):
                     self.executor.wake()
 

@@ -5,6 +5,7 @@ import fnmatch
 import os
 import stat
 import tomllib
+from datetime import time
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Literal
@@ -85,9 +86,36 @@ class BotConfig(Strict):
         return value
 
 
+class RemindersConfig(Strict):
+    """When actions are chased. Working days exclude weekends and the public holidays of `holidays_country`."""
+
+    # Reminders, overdue nudges and escalations go out at this local time, on working days.
+    morning: time = time(9, 0)
+    # Reminders this many working days before the due date (0: on the morning of the day itself).
+    before_working_days: list[Annotated[int, Field(ge=0, le=20)]] = [2, 0]
+    # Escalation when an action is this many working days overdue: first to the casusregisseur, then to the
+    # procesregisseur; each once.
+    escalate_casusregisseur_after: int = Field(2, ge=1, le=60)
+    escalate_procesregisseur_after: int = Field(5, ge=1, le=60)
+    # The weekly digest: weekday (0 = Monday) and local time.
+    digest_weekday: int = Field(0, ge=0, le=6)
+    digest_time: time = time(8, 30)
+    holidays_country: str = "NL"
+
+    @field_validator("holidays_country")
+    @classmethod
+    def _country(cls, value: str) -> str:
+        import holidays
+
+        if value not in holidays.list_supported_countries():
+            raise ValueError(f"no public holidays known for country {value!r}")
+        return value
+
+
 class Config(Strict):
     matrix: MatrixConfig
     bot: BotConfig
+    reminders: RemindersConfig = RemindersConfig()
     partners: list[Partner] = []
     log_level: str = "INFO"
 

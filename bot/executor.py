@@ -14,7 +14,7 @@ from bot.matrix import Matrix, MatrixError
 from bot.render import render
 from commands.base import Msg
 from commands.cases import card_params
-from storage import cases, outbox, users
+from storage import cases, events, outbox, users
 from storage.db import Database, Tx, utcnow
 from storage.outbox import Effect
 
@@ -28,6 +28,8 @@ def notice(msg: Msg, lang: str, reply_to: str | None = None) -> dict[str, Any]:
                                "formatted_body": formatted}
     if reply_to:
         content["m.relates_to"] = {"m.in_reply_to": {"event_id": reply_to}}
+    if msg.mentions:
+        content["m.mentions"] = {"user_ids": list(msg.mentions)}
     return content
 
 
@@ -137,7 +139,11 @@ class Executor:
                     await users.add_dm_room(tx, p["to_user"], room_id)
         event_id = await self.matrix.send(room_id, p.get("type", "m.room.message"), p["content"], effect.key)
         crash_point("after_send")
-        return {"room_id": room_id, "event_id": event_id, "new_dm": new_dm}, None
+
+        async def remember(tx: Tx) -> None:
+            await events.tag_sent(tx, event_id, p["tag"])
+
+        return {"room_id": room_id, "event_id": event_id, "new_dm": new_dm}, remember if p.get("tag") else None
 
     async def _do_react(self, effect: Effect):
         p = effect.payload

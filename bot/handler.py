@@ -7,11 +7,10 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any
 
+from bot import effects
+from bot.clock import Clock
 from bot.config import Config
-from bot.executor import notice
-from commands.base import (
-    CommandError, Context, CreateCaseRoom, DirectMessage, Msg, Reply, RoomKind, RoomMessage,
-)
+from commands.base import CommandError, Context, Msg, RoomKind
 from commands.router import Outcome, dispatch, parse_command_name
 from storage import cases, events, outbox, users
 from storage.db import Database, Tx
@@ -22,10 +21,11 @@ MAX_BODY = 20_000  # longer messages are not commands anyone types; refuse rathe
 
 
 class Handler:
-    def __init__(self, db: Database, config: Config, bot_user: str) -> None:
+    def __init__(self, db: Database, config: Config, bot_user: str, clock: Clock) -> None:
         self.db = db
         self.config = config
         self.bot_user = bot_user
+        self.clock = clock
 
     async def room_kind(self, tx: Tx, room_id: str, sender: str) -> tuple[RoomKind, cases.Case | None]:
         if room_id == self.config.bot.screening_room:
@@ -48,13 +48,17 @@ class Handler:
         body = content.get("body")
         if not isinstance(body, str):
             return False
+        in_reply_to = ((content.get("m.relates_to") or {}).get("m.in_reply_to") or {}).get("event_id")
+        if in_reply_to:
+            body = strip_reply_fallback(body)
         async with self.db.transaction() as tx:
             if not await events.mark_handled(tx, event["event_id"], room_id):
                 return False  # already handled before a crash or restart: never twice
             kind, case = await self.room_kind(tx, room_id, sender)
             lang = await users.language(tx, sender) or self.config.bot.language
             ctx = Context(tx=tx, config=self.config, sender=sender, room_id=room_id, room_kind=kind, lang=lang,
-                          event_id=event["event_id"], now=datetime.now(self.config.tz), case=case)
+                          event_id=event["event_id"], now=self.clock.now().astimezone(self.config.tz), case=case,
+                          in_reply_to=in_reply_to if isinstance(in_reply_to, str) else None)
             is_command = parse_command_name(body, self.config.bot.command_prefix) is not None
             if not is_command and kind is not RoomKind.DM:
                 return False
@@ -73,7 +77,7 @@ class Handler:
                 outcome = await dispatch(ctx, body)
         except CommandError as exc:
             ctx.effects.clear()
-            usage = ctx.command.usage(ctx.lang, self.config.bot.command_prefix) if ctx.command else None
+            usage = ctx.command.usage(ctx.lang, self.config.bot.command_prefix, ctx.form) if ctx.command else None
             await self._send_reply(tx, ctx, Msg.of("error.failed", error=exc.msg, usage=usage))
             await self._react(tx, ctx, FAILED)
             return
@@ -92,24 +96,11 @@ class Handler:
             await self._react(tx, ctx, FAILED if ctx.failed else OK)
 
     async def enqueue_effects(self, tx: Tx, ctx: Context) -> None:
-        for effect in ctx.effects:
-            if isinstance(effect, Reply):
-                await self._send_reply(tx, ctx, effect.msg)
-            elif isinstance(effect, DirectMessage):
-                lang = await users.language(tx, effect.user_id) or self.config.bot.language
-                await outbox.enqueue(tx, "send", {"to_user": effect.user_id, "content": notice(effect.msg, lang)})
-            elif isinstance(effect, RoomMessage):
-                await outbox.enqueue(tx, "send", {"room_id": effect.room_id,
-                                                  "content": notice(effect.msg, self.config.bot.language)})
-            elif isinstance(effect, CreateCaseRoom):
-                # In order: the region's space first (once), so the case room can name it as parent.
-                if not await tx.get_meta("space_room_id"):
-                    await outbox.enqueue(tx, "ensure_space", {})
-                await outbox.enqueue(tx, "create_case_room", {"case_id": effect.case_id})
+        await effects.enqueue(tx, self.config, ctx.effects, room_id=ctx.room_id, reply_to=ctx.event_id,
+                              lang=ctx.lang)
 
     async def _send_reply(self, tx: Tx, ctx: Context, msg: Msg) -> None:
-        await outbox.enqueue(tx, "send", {"room_id": ctx.room_id,
-                                          "content": notice(msg, ctx.lang, reply_to=ctx.event_id)})
+        await effects.send_reply(tx, ctx.room_id, ctx.event_id, msg, ctx.lang)
 
     async def _react(self, tx: Tx, ctx: Context, key: str) -> None:
         await outbox.enqueue(tx, "react", {"room_id": ctx.room_id, "event_id": ctx.event_id, "key": key})
@@ -120,3 +111,13 @@ class Handler:
 
     def _sent_at(self, event: dict[str, Any]) -> datetime:
         return datetime.fromtimestamp(event["origin_server_ts"] / 1000, timezone.utc).astimezone(self.config.tz)
+
+
+def strip_reply_fallback(body: str) -> str:
+    """Older clients quote the message replied to ("> <@bot> ...") above the reply; the command follows it."""
+    lines = body.split("\n")
+    if not lines or not lines[0].startswith("> "):
+        return body
+    while lines and lines[0].startswith(">"):
+        lines.pop(0)
+    return "\n".join(lines).strip()

@@ -4,14 +4,14 @@ from __future__ import annotations
 import html
 import re
 import tomllib
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
-from jinja2 import Environment, StrictUndefined
+from babel.dates import format_date, format_datetime
+from jinja2 import Environment, FunctionLoader, StrictUndefined
 from markupsafe import Markup
 
 from commands.base import Msg
@@ -53,13 +53,16 @@ def _word(lang: str, group: str):
 
 @lru_cache(maxsize=None)
 def environment(lang: str) -> Environment:
-    env = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    # Catalogue entries can include each other ({% include "snippet.action" %}): one wording, one place.
+    env = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                      loader=FunctionLoader(lambda name: catalogue(lang).get(name)))
     env.filters.update(
         domain=_label(lang, LIFE_DOMAINS),
         urgency=_label(lang, URGENCY),
         subject_role=_label(lang, SUBJECT_ROLES),
         field=lambda key: key if lang == "nl" else next((f.en for f in FIELDS if f.key == key), key),
         status=_word(lang, "word.status"),
+        status_filter=_word(lang, "word.filter"),
         outcome=_word(lang, "word.outcome"),
         room=_word(lang, "word.room"),
         role=_word(lang, "word.role"),
@@ -67,6 +70,8 @@ def environment(lang: str) -> Environment:
         help_text=lambda key: Markup(template(lang, key).render()),
         tier=_word(lang, "word.tier"),
         when=lambda value: format_when(value, lang),
+        day=lambda value: format_day(value, lang),
+        mention=_mention,
         nl2br=_nl2br,
     )
     return env
@@ -88,8 +93,20 @@ def format_when(value: datetime | str, lang: str) -> str:
     return format_datetime(value, "EEE d MMMM y HH:mm", locale=lang)
 
 
+def format_day(value: date | str, lang: str) -> str:
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
+    return format_date(value, "EEE d MMMM y", locale=lang)
+
+
+def _mention(user_id: str) -> Markup:
+    """A pill in Matrix clients; the plain body keeps the Matrix ID."""
+    return Markup('<a href="https://matrix.to/#/{0}">{0}</a>').format(user_id)
+
+
 def render_html(msg: Msg, lang: str) -> Markup:
     params = {name: _prepare(value, lang) for name, value in msg.params.items()}
+    params.setdefault("mentions", list(msg.mentions))
     return Markup(template(lang, msg.key).render(**params).strip())
 
 
@@ -119,6 +136,7 @@ _BLOCK_END = re.compile(r"<br\s*/?>|</p>|</li>|</h\d>|</tr>|</div>|</blockquote>
 def html_to_text(markup: str) -> str:
     text = re.sub(r"\s*\n\s*", " ", markup)  # source line breaks are layout; <br> and blocks make lines
     text = _BLOCK_END.sub("\n", text)
+    text = re.sub(r"<ul>", "\n", text, flags=re.I)
     text = re.sub(r"<li>", "• ", text, flags=re.I)
     text = re.sub(r"</?(b|strong)>", "*", text, flags=re.I)
     text = re.sub(r"</?code>", "`", text, flags=re.I)

@@ -33,6 +33,7 @@ class Msg:
 
     key: str
     params: dict[str, Any] = field(default_factory=dict)
+    mentions: tuple[str, ...] = ()  # users to notify (m.mentions); the template shows them
 
     @classmethod
     def of(cls, key: str, /, **params: Any) -> "Msg":
@@ -61,12 +62,14 @@ class Reply:
 class DirectMessage:
     user_id: str
     msg: Msg
+    tag: str | None = None  # remembered with the sent event, so that a reply to it can refer back
 
 
 @dataclass(frozen=True)
 class RoomMessage:
     room_id: str
     msg: Msg
+    tag: str | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,8 @@ class Context:
     reaction: bool = True  # ✅ on success; False for plain answers in a dialogue
     failed: bool = False  # partly done (the intake kept the valid fields): react ❌ without undoing
     command: "Command | None" = None  # set once the name is known, so an error can show its usage line
+    form: "Form | None" = None  # which of the command's forms was chosen
+    in_reply_to: str | None = None  # the event the command replies to (e.g. `!later` on a reminder)
 
     # Positional-only: a message parameter may itself be called "key" or "user_id".
     def reply(self, key: str, /, **params: Any) -> None:
@@ -131,6 +136,10 @@ class Arg:
     def usage(self, lang: str) -> str:
         text = f"<{self.names[lang]}>"
         return text if self.required else f"[{text}]"
+
+    def accepts(self, word: str) -> bool:
+        """Whether a first word belongs to this argument; picks the form of a command with several."""
+        return True
 
     def parse(self, ctx: Context, text: str) -> tuple[Any, str]:
         word, rest = split_word(text)
@@ -171,6 +180,21 @@ class Choice(Arg):
                    options=", ".join(words[ctx.lang] for words in self.options.values()))
 
 
+class Number(Arg):
+    """A per-case number: `3` or `#3`."""
+
+    PATTERN = re.compile(r"^#?(\d{1,6})$")
+
+    def accepts(self, word: str) -> bool:
+        return bool(self.PATTERN.match(word))
+
+    def convert(self, ctx: Context, word: str) -> Any:
+        match = self.PATTERN.match(word)
+        if not match:
+            raise fail("error.bad_item_number", usage=True, value=word)
+        return int(match.group(1))
+
+
 REFERRAL_NUMBER = re.compile(r"^[A-Za-z]{2,6}-\d{4}-\d{4,}$")
 
 
@@ -205,22 +229,44 @@ Handler = Callable[..., Awaitable[None]]
 
 
 @dataclass
+class Form:
+    """One way to call a command: its arguments and what it does (`!actie @jan ...` and `!actie 3 klaar ...`)."""
+
+    args: list[Arg]
+    handler: Handler
+
+    def usage(self, lang: str, name: str) -> str:
+        return " ".join([name, *(arg.usage(lang) for arg in self.args)])
+
+
+@dataclass
 class Command:
     names: dict[str, str]  # {"nl": ..., "en": ...}
-    args: list[Arg]
     where: dict[RoomKind, Role]  # in which kind of room, and who may run it there
-    handler: Handler
+    forms: list[Form]
     aliases: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
         return self.names["nl"]
 
+    @property
+    def args(self) -> list[Arg]:
+        return self.forms[0].args
+
     def all_names(self) -> set[str]:
         return {self.names["nl"], self.names["en"], *self.aliases}
 
-    def usage(self, lang: str, prefix: str) -> str:
-        return " ".join([f"{prefix}{self.names[lang]}", *(arg.usage(lang) for arg in self.args)])
+    def usage(self, lang: str, prefix: str, form: Form | None = None) -> str:
+        forms = [form] if form else self.forms
+        return " | ".join(f.usage(lang, f"{prefix}{self.names[lang]}") for f in forms)
+
+    def choose(self, rest: str) -> Form:
+        word, _ = split_word(rest)
+        for form in self.forms:
+            if not form.args or not word or form.args[0].accepts(word):
+                return form
+        return self.forms[-1]
 
 
 REGISTRY: list[Command] = []
@@ -228,8 +274,14 @@ REGISTRY: list[Command] = []
 
 def command(nl: str, en: str, *, where: dict[RoomKind, Role], args: tuple[Arg, ...] = (),
             aliases: tuple[str, ...] = ()) -> Callable[[Handler], Handler]:
+    """Declare a command; declaring the same name again adds another form (tried in order of declaration)."""
     def register(handler: Handler) -> Handler:
-        REGISTRY.append(Command({"nl": nl, "en": en}, list(args), dict(where), handler, aliases))
+        existing = lookup(nl)
+        if existing is not None:
+            assert existing.names["en"] == en and existing.where == where, f"forms of {nl} must agree"
+            existing.forms.append(Form(list(args), handler))
+        else:
+            REGISTRY.append(Command({"nl": nl, "en": en}, dict(where), [Form(list(args), handler)], aliases))
         return handler
 
     return register

@@ -1,8 +1,13 @@
 """The case room: the case card."""
 from __future__ import annotations
 
-from commands.base import Context, Role, RoomKind, command
-from storage import audit, cases
+import re
+
+from bot.config import MXID_PATTERN
+from commands.base import Choice, Context, Role, RoomKind, Word, command, fail
+from storage import actions, audit, cases
+
+LEADS = {"case": {"nl": "casus", "en": "case"}, "process": {"nl": "proces", "en": "process"}}
 
 
 @command("casus", "case", where={RoomKind.CASE: Role.CASE_MEMBER})
@@ -18,8 +23,25 @@ async def card_params(tx, config, case: cases.Case) -> dict:
         "case": case,
         "partners": [config.partner(k).name if config.partner(k) else k for k in await cases.partners(tx, case.id)],
         "members": await cases.members(tx, case.id),
-        # Meetings, actions and the plan arrive with their own issues; the card already has their place.
+        # Meetings and the plan arrive with their own issues; the card already has their place.
         "next_meeting": None,
-        "open_actions": 0,
+        "open_actions": await actions.count_open(tx, case.id),
         "plan_version": None,
     }
+
+
+@command("regie", "lead", where={RoomKind.CASE: Role.PROCESREGISSEUR},
+         args=(Choice("soort", "kind", LEADS), Word("@gebruiker", "@user")))
+async def lead(ctx: Context, kind: str, user: str) -> None:
+    """The procesregisseur names the casusregisseur (a member of the case), or hands over the process direction
+    to another coordinator."""
+    assert ctx.case is not None
+    if not re.match(MXID_PATTERN, user):
+        raise fail("lead.bad_user", usage=True, value=user)
+    if await cases.member(ctx.tx, ctx.case.id, user) is None:
+        raise fail("lead.not_member", value=user)
+    if kind == "process" and not ctx.config.is_coordinator(user):
+        raise fail("lead.not_coordinator", value=user)
+    await cases.set_lead(ctx.tx, ctx.case.id, kind, user)
+    await audit.append(ctx.tx, ctx.sender, f"case.lead_{kind}", case_id=ctx.case.id, purpose="case", user=user)
+    ctx.reply("lead.set", kind=kind, user=user)

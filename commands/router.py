@@ -7,7 +7,7 @@ from enum import Enum
 from commands import intake
 from commands.base import REGISTRY, Command, Context, RoomKind, fail, lookup, split_word
 # Importing the command modules registers their commands.
-from commands import cases, general, referrals  # noqa: F401
+from commands import actions, cases, general, referrals, reminders  # noqa: F401
 
 
 class Outcome(str, Enum):
@@ -43,8 +43,10 @@ async def dispatch(ctx: Context, body: str) -> Outcome:
         raise fail("error.wrong_room", rooms=[kind.value for kind in command.where])
     if not await ctx.has_role(role):
         raise fail("error.not_allowed", role=role.value)
+    form = command.choose(rest)
+    ctx.form = form if rest.strip() else None  # no arguments at all: show every form's usage
     values = []
-    for arg in command.args:
+    for arg in form.args:
         if not rest.strip():
             if arg.required:
                 raise fail("error.missing_argument", usage=True, name=arg.names[ctx.lang])
@@ -54,7 +56,7 @@ async def dispatch(ctx: Context, body: str) -> Outcome:
         values.append(value)
     if rest.strip():
         raise fail("error.too_many_arguments", usage=True, extra=rest.strip()[:80])
-    await command.handler(ctx, *values)
+    await form.handler(ctx, *values)
     return Outcome.COMMAND
 
 

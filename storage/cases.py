@@ -90,3 +90,8 @@ async def member(tx: Tx, case_id: str, user_id: str) -> Member | None:
         "SELECT user_id, role, org_key FROM case_members WHERE case_id = ? AND user_id = ?", (case_id, user_id)
     )
     return Member(row["user_id"], row["role"], row["org_key"]) if row else None
+
+
+async def set_lead(tx: Tx, case_id: str, kind: str, user_id: str) -> None:
+    column = {"case": "casusregisseur", "process": "procesregisseur"}[kind]
+    await tx.execute(f"UPDATE cases SET {column} = ? WHERE id = ?", (user_id, case_id))

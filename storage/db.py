@@ -96,7 +96,11 @@ class Database:
         await conn.execute("PRAGMA foreign_keys=ON")
         await conn.execute("PRAGMA busy_timeout=5000")
         db = cls(conn)
-        await db._migrate()
+        try:
+            await db._migrate()
+        except BaseException:
+            await conn.close()  # a refused database must not leave its connection thread behind
+            raise
         return db
 
     async def close(self) -> None:

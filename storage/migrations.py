@@ -43,6 +43,36 @@ V1_FOUNDATION = [
     "CREATE INDEX audit_by_case ON audit_log(case_id, id)",
 ]
 
+V2_ACTIONS_AND_SCHEDULE = [
+    # Action items, numbered per case; the owner is a person or a partner organisation (then its contacts).
+    """CREATE TABLE actions (
+        case_id TEXT NOT NULL REFERENCES cases(id), number INTEGER NOT NULL, text TEXT NOT NULL,
+        owner_user TEXT, owner_org TEXT, due_date TEXT, status TEXT NOT NULL, created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL, closed_by TEXT, closed_at TEXT, close_note TEXT,
+        PRIMARY KEY (case_id, number), CHECK ((owner_user IS NULL) <> (owner_org IS NULL)))""",
+    "CREATE INDEX actions_open ON actions(status, due_date)",
+    # Who changed what and why: postponements keep the old date and the reason.
+    """CREATE TABLE action_history (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, case_id TEXT NOT NULL, number INTEGER NOT NULL, at TEXT NOT NULL,
+        actor TEXT NOT NULL, change TEXT NOT NULL, detail TEXT NOT NULL)""",
+    "CREATE INDEX action_history_by_action ON action_history(case_id, number, id)",
+    # Reminders set with !herinner: in a case room (numbered per case) or a DM (numbered per user).
+    """CREATE TABLE reminders (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, scope TEXT NOT NULL, number INTEGER NOT NULL, case_id TEXT,
+        room_id TEXT, owner TEXT NOT NULL, text TEXT NOT NULL, recurrence TEXT, status TEXT NOT NULL,
+        created_at TEXT NOT NULL, UNIQUE (scope, number))""",
+    # Everything that must happen at a moment. Storage is the queue; the in-memory scheduler only wakes up
+    # for the earliest pending row. A row is fired in the same transaction as the messages it causes.
+    """CREATE TABLE schedule (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, due_at TEXT NOT NULL, kind TEXT NOT NULL, case_id TEXT,
+        ref INTEGER, state TEXT NOT NULL DEFAULT 'pending', fired_at TEXT, created_at TEXT NOT NULL)""",
+    "CREATE INDEX schedule_pending ON schedule(due_at) WHERE state = 'pending'",
+    "CREATE INDEX schedule_by_ref ON schedule(ref, kind) WHERE state = 'pending'",
+    # Which of the bot's messages was what (a reminder, so that a reply `!later` knows what to snooze).
+    "CREATE TABLE sent_tags (event_id TEXT PRIMARY KEY, tag TEXT NOT NULL)",
+]
+
 MIGRATIONS: list[tuple[str, list[str]]] = [
     ("foundation: referrals, cases, outbox, exactly-once bookkeeping, audit log", V1_FOUNDATION),
+    ("actions, reminders and the schedule", V2_ACTIONS_AND_SCHEDULE),
 ]

@@ -31,6 +31,13 @@ async def enqueue(tx: Tx, kind: str, payload: dict[str, Any]) -> int:
     )
 
 
+async def enqueue_many(tx: Tx, effects: list[tuple[str, dict[str, Any]]]) -> None:
+    """Several effects in one statement (a burst of reminders); order is kept."""
+    now = utcnow()
+    await tx.conn.executemany("INSERT INTO outbox(key, kind, payload, created_at) VALUES (?, ?, ?, ?)",
+                              [(f"zvh-{uuid.uuid4().hex}", kind, dumps(payload), now) for kind, payload in effects])
+
+
 async def next_open(tx: Tx, now: str) -> Effect | None:
     row = await tx.one(
         "SELECT * FROM outbox WHERE state IN ('pending', 'attempted') "

@@ -6,6 +6,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from storage import counters
 from storage.db import Tx, dumps, utcnow
 
 OPEN = "submitted"
@@ -34,12 +35,7 @@ class Referral:
 
 async def next_number(tx: Tx, prefix: str, year: int) -> str:
     """<PREFIX>-<YYYY>-<NNNN>, counting from 1 each year; gap-free because it is part of the filing transaction."""
-    name = f"referral:{prefix}:{year}"
-    await tx.execute(
-        "INSERT INTO counters(name, value) VALUES (?, 1) ON CONFLICT(name) DO UPDATE SET value = value + 1",
-        (name,),
-    )
-    seq = await tx.value("SELECT value FROM counters WHERE name = ?", (name,))
+    seq = await counters.next_value(tx, f"referral:{prefix}:{year}")
     return f"{prefix}-{year}-{seq:04d}"
 
 

@@ -1,10 +1,20 @@
 """Shared fixtures: one real Synapse for the session; each test gets its own bot, accounts and rooms."""
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from bot.local_synapse import LocalSynapse
 from tests.harness import World, make_world
+
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "clock(local_iso): start the bot's clock at this Europe/Amsterdam time")
 
 
 @pytest.fixture(scope="session")
@@ -19,6 +29,9 @@ def synapse(tmp_path_factory):
 async def world(synapse, tmp_path, request) -> World:
     overrides = getattr(request, "param", {}) or {}
     w = make_world(synapse, tmp_path, **overrides)
+    clock = request.node.get_closest_marker("clock")
+    if clock:  # the bot's clock starts at this local time (Europe/Amsterdam), whatever the date CI runs on
+        w.travel(datetime.fromisoformat(clock.args[0]).replace(tzinfo=AMSTERDAM))
     w.bot.start()
     yield w
     await w.close()

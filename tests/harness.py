@@ -9,11 +9,13 @@ import sys
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
 import nio
 
+from bot.clock import ENV as CLOCK_ENV
 from bot.local_synapse import LocalSynapse
 from bot.provision import call, create_screening_room, join, write_config
 
@@ -89,6 +91,13 @@ class User:
 
     async def send(self, room_id: str, body: str) -> str:
         response = await self.client.room_send(room_id, "m.room.message", {"msgtype": "m.text", "body": body})
+        assert isinstance(response, nio.RoomSendResponse), response
+        return response.event_id
+
+    async def reply(self, room_id: str, event_id: str, body: str) -> str:
+        """A Matrix reply (as Element sends it, without the quoted fallback)."""
+        content = {"msgtype": "m.text", "body": body, "m.relates_to": {"m.in_reply_to": {"event_id": event_id}}}
+        response = await self.client.room_send(room_id, "m.room.message", content)
         assert isinstance(response, nio.RoomSendResponse), response
         return response.event_id
 
@@ -182,6 +191,7 @@ class BotProcess:
 
     def start(self, crash_at: str | None = None) -> None:
         env = {k: v for k, v in os.environ.items() if k != "ZVH_CRASH_AT"}
+        env[CLOCK_ENV] = str(self.config_path.parent / "clock")
         if crash_at:
             env["ZVH_CRASH_AT"] = crash_at
         log = open(self.log_path, "a")
@@ -237,6 +247,13 @@ class World:
             await user.start()
             self.users[name] = user
         return self.users[name]
+
+    def travel(self, moment: datetime) -> None:
+        """Set the bot's clock (test use): from now on it reads `moment` and runs on from there."""
+        path = self.workdir / "clock"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(str(moment.timestamp() - time.time()))
+        tmp.replace(path)
 
     async def close(self) -> None:
         self.bot.stop()
@@ -294,3 +311,27 @@ async def file_referral(melder: User, dm: str, lines: str = REFERRAL_LINES) -> s
     filed = await melder.command(dm, "ja")
     assert filed.ok, filed.body
     return re.search(NUMBER, filed.body).group(0)
+
+
+async def open_case(world: World, *partners: str, members: tuple[str, ...] = ()) -> tuple[str, str]:
+    """A referral escalated to a case; the coordinator and `members` have joined its room. (number, room)"""
+    number, room = await escalate(world, *partners)
+    for name in ("coordinator", *members):
+        user = await world.user(name)
+        await user.wait_invite(lambda r, s: r == room)
+        await user.join(room)
+    await (await world.user("coordinator")).wait_notice(room, number, sender=world.bot_id)  # the welcome
+    return number, room
+
+
+async def escalate(world: World, *partners: str) -> tuple[str, str]:
+    """A referral filed and escalated to a case; the coordinator is invited to its room. (number, room)"""
+    melder = await world.user("melder")
+    dm = await melder.dm(world.bot_id)
+    number = await file_referral(melder, dm)
+    coordinator = await world.user("coordinator")
+    answer = await coordinator.command(world.screening_room, f"!triage {number} opschalen {' '.join(partners)}")
+    assert answer.ok, answer.body
+    room = await coordinator.wait_invite(lambda r, state: any(
+        getattr(e, "name", None) and number in e.name for e in state))
+    return number, room

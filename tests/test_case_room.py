@@ -2,21 +2,9 @@
 from urllib.parse import quote
 
 from bot.provision import call
-from tests.harness import bot_session, file_referral
+from tests.harness import bot_session, escalate
 
 PERSONAL = ("J.D.", "1985", "geen regie")
-
-
-async def escalate(world, *partners: str) -> tuple[str, str]:
-    melder = await world.user("melder")
-    dm = await melder.dm(world.bot_id)
-    number = await file_referral(melder, dm)
-    coordinator = await world.user("coordinator")
-    answer = await coordinator.command(world.screening_room, f"!triage {number} opschalen {' '.join(partners)}")
-    assert answer.ok, answer.body
-    room = await coordinator.wait_invite(lambda r, state: any(
-        getattr(e, "name", None) and number in e.name for e in state))
-    return number, room
 
 
 def state_of(world, token: str, room: str) -> dict[tuple[str, str], dict]:

@@ -9,6 +9,7 @@ from bot.render import catalogue, render
 from commands.base import REGISTRY, CommandError, Context, Msg, RoomKind
 from commands.fields import read_domains, read_informed, read_subjects
 from commands.router import dispatch
+from storage import cases
 from storage.db import Database
 from tests.test_config import write
 
@@ -52,18 +53,36 @@ def test_rendering_escapes_and_derives_plain_text():
     assert "<img src=x onerror=alert(1)>" in body
 
 
+async def seeded_case(db: Database) -> None:
+    async with db.transaction() as tx:
+        await tx.execute("INSERT INTO referrals(id, referrer, fields, status, created_at) "
+                         "VALUES ('HGL-2026-0001', '@melder:localhost', '{}', 'escalated', 'x')")
+        await cases.create(tx, "HGL-2026-0001", "overlast", "Delft", "@coord:localhost")
+        await cases.set_room(tx, "HGL-2026-0001", "!case")
+        await cases.add_member(tx, "HGL-2026-0001", "@coord:localhost", cases.PROCESREGISSEUR)
+
+
+WORDS = st.sampled_from(["actie", "acties", "klaar", "herinner", "herinnering", "herinneringen", "later", "mijn",
+                         "regie", "@coord:localhost", "ggz", "3", "#1", "overdragen", "uitstellen", "vervalt",
+                         "voor", "morgen", "elke", "maandag", "9:00", "14u", "over", "2", "weken", "weg", "<b>"])
+
+
 @settings(max_examples=300, deadline=None)
-@given(body=st.text(max_size=200).map(lambda t: "!" + t))
+@given(body=st.one_of(st.text(max_size=200).map(lambda t: "!" + t),
+                      st.lists(WORDS, min_size=1, max_size=8).map(lambda w: "!" + " ".join(w))))
 async def test_fuzzed_commands_never_crash(body, tmp_path_factory):
     config = load_config(write(tmp_path_factory.mktemp("cfg")))
     db = await Database.open(":memory:")
+    await seeded_case(db)
     try:
-        for kind in (RoomKind.DM, RoomKind.SCREENING, RoomKind.OTHER):
+        for kind in (RoomKind.DM, RoomKind.SCREENING, RoomKind.CASE, RoomKind.OTHER):
             async with db.transaction() as tx:
+                case = await cases.get(tx, "HGL-2026-0001") if kind is RoomKind.CASE else None
                 ctx = Context(tx=tx, config=config, sender="@coord:localhost", room_id="!r", room_kind=kind,
-                              lang="nl", event_id="$e", now=datetime(2026, 11, 23))
+                              lang="nl", event_id="$e", now=datetime(2026, 11, 23, 10, tzinfo=config.tz), case=case)
                 try:
-                    await dispatch(ctx, body)
+                    async with tx.savepoint():
+                        await dispatch(ctx, body)
                 except CommandError as exc:
                     render(exc.msg, "nl")  # every refusal renders
                 for effect in ctx.effects:

@@ -1,0 +1,43 @@
+"""What commands and scheduled items ask for, turned into outbox entries in the caller's transaction."""
+from __future__ import annotations
+
+from typing import Any
+
+from bot.config import Config
+from bot.executor import notice
+from commands.base import CreateCaseRoom, DirectMessage, Effect, Msg, Reply, RoomMessage
+from storage import outbox, users
+from storage.db import Tx
+
+
+async def enqueue(tx: Tx, config: Config, effects: list[Effect], *, room_id: str | None = None,
+                  reply_to: str | None = None, lang: str | None = None) -> None:
+    """room_id, reply_to and lang describe the command being answered (a Reply needs them)."""
+    rows: list[tuple[str, dict[str, Any]]] = []
+    for effect in effects:
+        if isinstance(effect, Reply):
+            rows.append(("send", {"room_id": room_id, "content": notice(effect.msg, lang or config.bot.language,
+                                                                        reply_to=reply_to)}))
+        elif isinstance(effect, DirectMessage):
+            to_lang = await users.language(tx, effect.user_id) or config.bot.language
+            rows.append(("send", _tagged({"to_user": effect.user_id, "content": notice(effect.msg, to_lang)},
+                                         effect.tag)))
+        elif isinstance(effect, RoomMessage):
+            rows.append(("send", _tagged({"room_id": effect.room_id,
+                                          "content": notice(effect.msg, config.bot.language)}, effect.tag)))
+        elif isinstance(effect, CreateCaseRoom):
+            # In order: the region's space first (once), so the case room can name it as parent.
+            if not await tx.get_meta("space_room_id"):
+                rows.append(("ensure_space", {}))
+            rows.append(("create_case_room", {"case_id": effect.case_id}))
+    await outbox.enqueue_many(tx, rows)
+
+
+async def send_reply(tx: Tx, room_id: str | None, reply_to: str | None, msg: Msg, lang: str) -> None:
+    await outbox.enqueue(tx, "send", {"room_id": room_id, "content": notice(msg, lang, reply_to=reply_to)})
+
+
+def _tagged(payload: dict[str, Any], tag: str | None) -> dict[str, Any]:
+    if tag:
+        payload["tag"] = tag
+    return payload

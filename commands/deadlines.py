@@ -1,0 +1,57 @@
+"""When an action is chased: reminders before its due date, a nudge each working day while overdue, and two
+escalation steps. Pure computation in the configured timezone: wall-clock times stay put across DST changes."""
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from bot.config import RemindersConfig
+from commands.workdays import WorkCalendar
+
+BEFORE, NUDGE, ESCALATE_CASUS, ESCALATE_PROCES = "action.before", "action.nudge", "action.escalate.casus", \
+    "action.escalate.proces"
+ACTION_KINDS = (BEFORE, NUDGE, ESCALATE_CASUS, ESCALATE_PROCES)
+
+
+def at_local(day: date, moment: time, tz: Any) -> datetime:
+    """A local wall-clock moment; fold=0 and zoneinfo put a non-existent time (spring change) after the gap."""
+    return datetime.combine(day, moment, tzinfo=tz)
+
+
+def action_moments(due: date, now: datetime, cal: WorkCalendar, cfg: RemindersConfig,
+                   tz: Any) -> list[tuple[datetime, str]]:
+    """Everything to schedule for an action due on `due`, from `now` on; moments already past are skipped (only
+    what fell due while the bot was down is sent late, never what was past when the date was set)."""
+    moments = [(at_local(cal.shift(due, -n), cfg.morning, tz), BEFORE) for n in sorted(set(
+        cfg.before_working_days), reverse=True)]
+    moments.append((at_local(cal.next_working_day(due), cfg.morning, tz), NUDGE))
+    moments.append((at_local(cal.shift(due, cfg.escalate_casusregisseur_after), cfg.morning, tz), ESCALATE_CASUS))
+    moments.append((at_local(cal.shift(due, cfg.escalate_procesregisseur_after), cfg.morning, tz),
+                    ESCALATE_PROCES))
+    seen: set[tuple[datetime, str]] = set()
+    result = []
+    for moment, kind in moments:
+        if moment > now and (moment, kind) not in seen:
+            seen.add((moment, kind))
+            result.append((moment, kind))
+    if not any(kind == NUDGE for _, kind in result):
+        # Already overdue when set (or postponed into the past is refused elsewhere): nudge from the next morning.
+        result.append((next_morning(now, cal, cfg, tz), NUDGE))
+    return sorted(result, key=lambda pair: pair[0])
+
+
+def next_morning(now: datetime, cal: WorkCalendar, cfg: RemindersConfig, tz: Any) -> datetime:
+    """The first working-day morning strictly after `now`: one nudge per working day, however long the bot slept."""
+    today = now.astimezone(tz).date()
+    candidate = at_local(today, cfg.morning, tz)
+    if candidate <= now or not cal.is_working_day(today):
+        candidate = at_local(cal.next_working_day(today), cfg.morning, tz)
+    return candidate
+
+
+def days_overdue(due: date, today: date, cal: WorkCalendar) -> int:
+    return cal.working_days_between(due, today) if today > due else 0
+
+
+def days_left(due: date, today: date, cal: WorkCalendar) -> int:
+    return cal.working_days_between(today, due) if due > today else 0

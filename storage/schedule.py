@@ -1,0 +1,75 @@
+"""The schedule: what must happen when. Rows are fired in the transaction that records their messages."""
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from storage.db import Tx, utcnow
+
+PENDING, FIRED, CANCELLED = "pending", "fired", "cancelled"
+
+
+@dataclass(frozen=True)
+class Item:
+    id: int
+    due_at: datetime  # aware, UTC
+    kind: str
+    case_id: str | None
+    ref: int | None
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> "Item":
+        return cls(row["id"], datetime.fromisoformat(row["due_at"]), row["kind"], row["case_id"], row["ref"])
+
+
+def stamp(moment: datetime) -> str:
+    """UTC with a fixed format, so that text order is time order in SQL."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+
+
+async def add(tx: Tx, due_at: datetime, kind: str, case_id: str | None = None, ref: int | None = None) -> None:
+    await tx.execute("INSERT INTO schedule(due_at, kind, case_id, ref, created_at) VALUES (?, ?, ?, ?, ?)",
+                     (stamp(due_at), kind, case_id, ref, utcnow()))
+
+
+async def cancel(tx: Tx, kinds: tuple[str, ...], case_id: str | None, ref: int | None) -> None:
+    marks = ",".join("?" * len(kinds))
+    await tx.execute(
+        f"UPDATE schedule SET state = '{CANCELLED}' WHERE state = '{PENDING}' AND kind IN ({marks}) "
+        "AND case_id IS ? AND ref IS ?", (*kinds, case_id, ref))
+
+
+async def due(tx: Tx, now: datetime, limit: int) -> list[Item]:
+    rows = await tx.all(f"SELECT * FROM schedule WHERE state = '{PENDING}' AND due_at <= ? ORDER BY due_at, id "
+                        "LIMIT ?", (stamp(now), limit))
+    return [Item.from_row(r) for r in rows]
+
+
+async def mark_fired(tx: Tx, item_ids: list[int], now: datetime) -> None:
+    if item_ids:
+        marks = ",".join("?" * len(item_ids))
+        await tx.execute(f"UPDATE schedule SET state = '{FIRED}', fired_at = ? WHERE id IN ({marks})",
+                         (stamp(now), *item_ids))
+
+
+async def next_due(tx: Tx) -> datetime | None:
+    value = await tx.value(f"SELECT MIN(due_at) FROM schedule WHERE state = '{PENDING}'")
+    return datetime.fromisoformat(value) if value else None
+
+
+async def pending(tx: Tx, kind: str) -> list[Item]:
+    rows = await tx.all(f"SELECT * FROM schedule WHERE state = '{PENDING}' AND kind = ? ORDER BY due_at", (kind,))
+    return [Item.from_row(r) for r in rows]
+
+
+async def count_pending(tx: Tx) -> int:
+    return await tx.value(f"SELECT COUNT(*) FROM schedule WHERE state = '{PENDING}'")
+
+
+async def next_for(tx: Tx, kinds: tuple[str, ...], ref: int) -> datetime | None:
+    """The next pending moment of one thing (a reminder's next time, say)."""
+    marks = ",".join("?" * len(kinds))
+    value = await tx.value(f"SELECT MIN(due_at) FROM schedule WHERE state = '{PENDING}' AND kind IN ({marks}) "
+                           "AND ref = ?", (*kinds, ref))
+    return datetime.fromisoformat(value) if value else None

@@ -1,0 +1,83 @@
+"""Chasing actions end to end, on a controlled clock: reminders before the due date, daily nudges while overdue,
+and both escalation steps, each exactly once; the weekly digest and !mijn across cases."""
+import asyncio
+import sqlite3
+from datetime import datetime
+
+import pytest
+
+from tests.conftest import AMSTERDAM
+from tests.harness import open_case, plain
+
+SETTLE = 2.0
+
+
+def local(iso: str) -> datetime:
+    return datetime.fromisoformat(iso).replace(tzinfo=AMSTERDAM)
+
+
+def count(user, room: str, text: str, bot: str) -> int:
+    return sum(text in plain(e["content"]["body"]) for e in user.notices(room, bot))
+
+
+@pytest.mark.clock("2026-11-30T10:00:00")  # a Monday
+async def test_owner_is_reminded_nudged_and_leads_are_escalated_to_once(world):
+    number, room = await open_case(world, "politie", "ggz", members=("politie", "ggz"))
+    coordinator, politie, ggz = [await world.user(n) for n in ("coordinator", "politie", "ggz")]
+    dms = {name: await (await world.user(name)).dm(world.bot_id) for name in ("coordinator", "politie", "ggz")}
+    bot = world.bot_id
+    assert (await coordinator.command(room, f"!regie casus {world.ids['politie']}")).ok
+    assert (await coordinator.command(room, "!actie ggz Intake plannen voor vrijdag")).ok  # Friday 4 December
+
+    world.travel(local("2026-12-02T08:59:57"))  # two working days before, just before the morning
+    assert count(ggz, dms["ggz"], "Intake plannen", bot) == 0
+    before = await ggz.wait_notice(dms["ggz"], "over 2 werkdagen af", sender=bot)
+    assert number in plain(before["content"]["body"]) and "later verstuurd" not in before["content"]["body"]
+
+    world.travel(local("2026-12-04T08:59:58"))
+    await ggz.wait_notice(dms["ggz"], "moet vandaag af", sender=bot)
+    world.travel(local("2026-12-07T08:59:58"))  # Monday after: overdue
+    await ggz.wait_notice(dms["ggz"], "is over tijd", sender=bot)
+    world.travel(local("2026-12-08T08:59:58"))  # two working days overdue: the casusregisseur
+    first = await politie.wait_notice(dms["politie"], "Escalatie", sender=bot)
+    assert "2 werkdagen over tijd" in plain(first["content"]["body"])
+    world.travel(local("2026-12-11T08:59:58"))  # five working days overdue: the procesregisseur
+    second = await coordinator.wait_notice(dms["coordinator"], "Escalatie", sender=bot)
+    assert "5 werkdagen over tijd" in plain(second["content"]["body"])
+
+    await asyncio.sleep(SETTLE)
+    assert count(politie, dms["politie"], "Escalatie", bot) == 1
+    assert count(coordinator, dms["coordinator"], "Escalatie", bot) == 1
+    assert count(ggz, dms["ggz"], "over 2 werkdagen af", bot) == 1
+    assert count(ggz, dms["ggz"], "is over tijd", bot) >= 3  # a nudge each working day it stays overdue
+
+    assert (await ggz.command(room, "!klaar 1 Intake staat op 14 december")).ok
+    with sqlite3.connect(world.workdir / "zvh.db") as db:
+        pending = db.execute("SELECT COUNT(*) FROM schedule WHERE state = 'pending' AND kind LIKE 'action.%'")
+        assert pending.fetchone()[0] == 0  # done: the chase stops
+
+
+@pytest.mark.clock("2026-12-02T10:00:00")  # a Wednesday
+async def test_mine_across_two_cases_and_the_weekly_digest(world):
+    first, room1 = await open_case(world, "politie", members=("politie",))
+    second, room2 = await open_case(world, "politie", members=("politie",))
+    coordinator, politie = await world.user("coordinator"), await world.user("politie")
+    pdm, cdm = await politie.dm(world.bot_id), await coordinator.dm(world.bot_id)
+    pid = world.ids["politie"]
+    assert (await coordinator.command(room2, "!actie politie Huisbezoek voor 15 dec")).ok
+    assert (await coordinator.command(room2, f"!actie {pid} Buren spreken")).ok
+    assert (await coordinator.command(room1, f"!actie {pid} Dossier aanvullen voor morgen")).ok
+
+    world.travel(local("2026-12-07T08:29:57"))  # Monday: the digest is due at 08:30; the first action is late
+    digest = plain((await politie.wait_notice(pdm, "Weekoverzicht", sender=world.bot_id))["content"]["body"])
+    assert digest.index("Dossier aanvullen") < digest.index("Huisbezoek") < digest.index("Buren spreken")
+    assert "te laat" in digest.split("Huisbezoek")[0]
+    lead = plain((await coordinator.wait_notice(cdm, "Weekoverzicht", sender=world.bot_id))["content"]["body"])
+    assert f"Te late acties in uw casus {first}" in lead and "Dossier aanvullen" in lead
+    assert second not in lead and "Huisbezoek" not in lead  # only what is overdue, per case
+
+    answer = await politie.command(room1, "!mijn")
+    assert answer.ok and "privégesprek" in answer.body
+    mine = plain((await politie.wait_notice(pdm, "te laat eerst", sender=world.bot_id))["content"]["body"])
+    assert mine.index(first) < mine.index("Huisbezoek") < mine.index("Buren spreken")
+    assert second in mine

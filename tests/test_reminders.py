@@ -1,0 +1,92 @@
+"""Reminders set with !herinner, end to end on a controlled clock: one-off, recurring (across both DST changes),
+snoozed with !later, personal ones in the DM, and what fell due while the bot was down (sent late, once)."""
+import asyncio
+
+import pytest
+
+from tests.harness import open_case, plain
+from tests.test_chasing import count, local
+
+SETTLE = 2.0
+
+
+@pytest.mark.clock("2026-11-30T10:00:00")
+async def test_adhoc_recurring_and_snoozed_reminders(world):
+    number, room = await open_case(world, "politie", members=("politie",))
+    politie = await world.user("politie")
+    pid, bot = world.ids["politie"], world.bot_id
+
+    adhoc = await politie.command(room, "!herinner morgen 10:00 Bel de <b>woningcorporatie</b>")
+    assert adhoc.ok and "#1" in adhoc.body and "di 1 december 2026 10:00" in adhoc.body
+    weekly = await politie.command(room, "!herinner elke maandag 9:00 Weekstart voorbereiden")
+    assert weekly.ok and "#2" in weekly.body and "ma 7 december 2026 09:00" in weekly.body
+    for bad, says in (("!herinner vandaag 08:00 Te laat", "in het verleden"),
+                      ("!herinner ooit eens iets", "niet als datum"),
+                      ("!later 1u", "als antwoord op een herinnering")):
+        answer = await politie.command(room, bad)
+        assert answer.reaction == "❌" and says in answer.body, (bad, answer.body)
+    listed = await politie.command(room, "!herinneringen")
+    assert "Weekstart" in listed.body and "woningcorporatie" in listed.body
+    assert (await politie.command(room, "!herinnering 2 weg")).ok
+    assert "Weekstart" not in (await politie.command(room, "!reminders")).body
+
+    world.travel(local("2026-12-01T09:59:57"))
+    fired = await politie.wait_notice(room, "Herinnering #1 voor", sender=bot)
+    assert fired["content"]["m.mentions"] == {"user_ids": [pid]}
+    assert "&lt;b&gt;woningcorporatie" in fired["content"]["formatted_body"]
+    reply = await politie.reply(room, fired["event_id"], "!later 1u")
+    snoozed = await politie.answer_to(room, reply)
+    assert snoozed.ok and "di 1 december 2026 11:00" in snoozed.body
+    world.travel(local("2026-12-01T10:59:58"))
+    await politie.wait_for(lambda: count(politie, room, "Herinnering #1 voor", bot) == 2, what="snoozed")
+
+    dm = await politie.dm(bot)
+    personal = await politie.command(dm, "!herinner over 2 uur Koffie halen")
+    assert personal.ok and "13:00" in personal.body
+    world.travel(local("2026-12-01T12:59:59"))
+    await politie.wait_notice(dm, "Herinnering #1: Koffie halen", sender=bot)
+    await asyncio.sleep(SETTLE)
+    assert count(politie, room, "Herinnering #2 voor", bot) == 0  # cancelled: never sent
+    assert count(politie, room, "Koffie", bot) == 0  # personal: only in the DM
+
+
+@pytest.mark.clock("2027-03-26T10:00:00")  # a Friday; summer time starts Sunday 28 March
+async def test_recurring_reminder_keeps_its_time_across_both_dst_changes(world):
+    politie = await world.user("politie")
+    dm = await politie.dm(world.bot_id)
+    made = await politie.command(dm, "!herinner elke maandag 9:00 Weekstart")
+    assert made.ok and "ma 29 maart 2027 09:00" in made.body
+    world.travel(local("2027-03-29T08:59:57"))  # 07:00 UTC now; an hour off would never arrive in time
+    spring = await politie.wait_notice(dm, "Herinnering #1: Weekstart", sender=world.bot_id)
+    assert "later verstuurd" not in spring["content"]["body"]
+
+    world.travel(local("2027-10-29T10:00:00"))  # winter time from Sunday 31 October
+    caught_up = await politie.wait_notice(dm, "later verstuurd", sender=world.bot_id)  # the one missed meanwhile
+    assert "ma 5 april 2027 09:00" in plain(caught_up["content"]["body"])
+    listed = await politie.command(dm, "!herinneringen")
+    assert "ma 1 november 2027 09:00" in listed.body
+    world.travel(local("2027-11-01T08:59:57"))
+    await politie.wait_for(lambda: count(politie, dm, "Herinnering #1: Weekstart", world.bot_id) == 3, what="autumn reminder")
+    assert "ma 8 november 2027 09:00" in (await politie.command(dm, "!herinneringen")).body
+
+
+@pytest.mark.parametrize("crash_at", ["after_fire", "after_send"])
+@pytest.mark.clock("2026-11-30T10:00:00")
+async def test_what_fell_due_while_down_is_sent_late_exactly_once(world, crash_at):
+    number, room = await open_case(world, "politie", members=("politie",))
+    politie = await world.user("politie")
+    dm = await politie.dm(world.bot_id)
+    assert (await politie.command(room, "!herinner morgen 9:00 Rapport opvragen")).ok
+    assert (await politie.command(room, "!actie politie Rapport sturen voor morgen")).ok
+    world.bot.stop()
+    world.travel(local("2026-12-01T12:00:00"))
+    world.bot.start(crash_at=crash_at)  # dies right after firing (or after the first send)
+    assert await world.bot.wait_exit() == -9
+    world.bot.start()
+    late = await politie.wait_notice(room, "Herinnering #1 voor", sender=world.bot_id)
+    assert "later verstuurd dan gepland: di 1 december 2026 09:00" in plain(late["content"]["body"])
+    chase = await politie.wait_notice(dm, "Rapport sturen", sender=world.bot_id)
+    assert "later verstuurd" in chase["content"]["body"]
+    await asyncio.sleep(SETTLE)
+    assert count(politie, room, "Herinnering #1 voor", world.bot_id) == 1
+    assert count(politie, dm, "Rapport sturen", world.bot_id) == 1
