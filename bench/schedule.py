@@ -26,7 +26,7 @@ from bot.config import Config
 from bot.scheduler import Scheduler
 from commands.due import REMINDER
 from storage.db import Database
-from storage.schedule import stamp
+from storage.db import iso
 
 TARGET_REBUILD_S = 1.0
 TARGET_P99_LATE_S = 1.0
@@ -52,9 +52,9 @@ async def seed(db: Database, items: int, cases: int, burst: int, due_burst: date
                 "INSERT INTO reminders(scope, number, case_id, room_id, owner, text, recurrence, status, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, NULL, 'active', ?)",
                 (case_id, i // cases + 1, case_id, f"!room{i % cases}:bench.local", "@owner:bench.local",
-                 "Rapport opvragen", stamp(due_burst)))
+                 "Rapport opvragen", iso(due_burst)))
             await tx.execute("INSERT INTO schedule(due_at, kind, case_id, ref, created_at) VALUES (?, ?, ?, ?, ?)",
-                             (stamp(due), REMINDER, case_id, rowid, stamp(due_burst)))
+                             (iso(due), REMINDER, case_id, rowid, iso(due_burst)))
 
 
 def percentile(values: list[float], q: float) -> float:

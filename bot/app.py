@@ -251,7 +251,7 @@ class Bot:
         inviter = invite.sender
         self._joining.add(room_id)
         async with self.db.transaction() as tx:
-            if self.config.may_refer(inviter):
+            if self.config.is_known(inviter):
                 await outbox.enqueue(tx, "join", {"room_id": room_id, "inviter": inviter,
                                                   "is_direct": bool(invite.content.get("is_direct"))})
             else:

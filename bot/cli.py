@@ -25,6 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("nio").setLevel(logging.ERROR)  # nio warns on every error response it parses
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per re-armed wake-up is noise
 
     if args.cmd == "dev":
         from bot.dev import run_dev

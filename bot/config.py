@@ -71,9 +71,14 @@ class BotConfig(Strict):
     max_command_age_minutes: float = Field(8 * 60, gt=0)
     screening_room: str = Field(pattern=r"^[!#]\S+$")
     coordinators: list[MatrixId] = []
+    managers: list[MatrixId] = []  # see anonymised figures only
+    privacy_officers: list[MatrixId] = []  # audit trail and data-subject requests
+    admins: list[MatrixId] = []  # run the bot: its health and settings, no case data
     # Who may file referrals: full Matrix IDs, glob patterns ("@*:politie.example"), or bare homeserver domains.
     referrers: list[str] = []
     municipalities: list[str] = Field(min_length=1)
+    # Days after closure before a case's data is deleted (the regional privacy protocol sets the term).
+    retention_days: int = Field(5 * 365, ge=1)
     themes: list[str] = Field(default_factory=lambda: list(DEFAULT_THEMES), min_length=1)
 
     @field_validator("timezone")
@@ -138,6 +143,15 @@ class Config(Strict):
     def is_coordinator(self, user_id: str) -> bool:
         return user_id in self.bot.coordinators
 
+    def is_manager(self, user_id: str) -> bool:
+        return user_id in self.bot.managers
+
+    def is_privacy_officer(self, user_id: str) -> bool:
+        return user_id in self.bot.privacy_officers
+
+    def is_admin(self, user_id: str) -> bool:
+        return user_id in self.bot.admins
+
     def may_refer(self, user_id: str) -> bool:
         """Coordinators, partner contacts and the configured patterns may file referrals."""
         if self.is_coordinator(user_id) or any(user_id in p.contacts for p in self.partners):
@@ -150,6 +164,11 @@ class Config(Strict):
             elif pattern == domain:
                 return True
         return False
+
+    def is_known(self, user_id: str) -> bool:
+        """May talk to the bot at all: everyone with a role in the partnership."""
+        return (self.may_refer(user_id) or self.is_manager(user_id) or self.is_privacy_officer(user_id)
+                or self.is_admin(user_id))
 
     def organisation_of(self, user_id: str) -> Partner | None:
         return next((p for p in self.partners if user_id in p.contacts), None)

@@ -1,11 +1,16 @@
 """What commands and scheduled items ask for, turned into outbox entries in the caller's transaction."""
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from bot.config import Config
 from bot.executor import notice
-from commands.base import CreateCaseRoom, DirectMessage, Effect, Msg, Reply, RoomMessage
+from bot.render import render_html
+from commands.base import (
+    CreateCaseRoom, DirectMessage, Effect, InviteToCase, Msg, PurgeRoom, RemoveFromCase, Reply, RoomMessage,
+    SendFile, UpdateCaseState,
+)
 from storage import outbox, users
 from storage.db import Tx
 
@@ -30,6 +35,21 @@ async def enqueue(tx: Tx, config: Config, effects: list[Effect], *, room_id: str
             if not await tx.get_meta("space_room_id"):
                 rows.append(("ensure_space", {}))
             rows.append(("create_case_room", {"case_id": effect.case_id}))
+        elif isinstance(effect, SendFile):
+            data = effect.data
+            if isinstance(data, Msg):
+                to_lang = await users.language(tx, effect.user_id) or config.bot.language
+                data = f"<!doctype html><meta charset=utf-8>{render_html(data, to_lang)}".encode()
+            rows.append(("send_file", {"to_user": effect.user_id, "filename": effect.filename,
+                                       "mimetype": effect.mimetype, "data": base64.b64encode(data).decode()}))
+        elif isinstance(effect, UpdateCaseState):
+            rows.append(("case_state", {"case_id": effect.case_id}))
+        elif isinstance(effect, PurgeRoom):
+            rows.append(("purge_room", {"room_id": effect.room_id}))
+        elif isinstance(effect, InviteToCase):
+            rows.append(("case_invite", {"case_id": effect.case_id, "user_id": effect.user_id}))
+        elif isinstance(effect, RemoveFromCase):
+            rows.append(("case_remove", {"case_id": effect.case_id, "user_id": effect.user_id}))
     await outbox.enqueue_many(tx, rows)
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import random
 from datetime import datetime, timedelta, timezone
@@ -145,6 +146,17 @@ class Executor:
 
         return {"room_id": room_id, "event_id": event_id, "new_dm": new_dm}, remember if p.get("tag") else None
 
+    async def _do_send_file(self, effect: Effect):
+        """Upload, then send it like any message (same transaction id on a retry: never two messages)."""
+        p = effect.payload
+        data = base64.b64decode(p["data"])
+        url = await self.matrix.upload(data, p["mimetype"], p["filename"])
+        content = {"msgtype": "m.file", "body": p["filename"], "filename": p["filename"], "url": url,
+                   "info": {"mimetype": p["mimetype"], "size": len(data)}}
+        send = Effect(effect.id, effect.key, "send", {"to_user": p["to_user"], "content": content}, effect.state,
+                      effect.attempts)
+        return await self._do_send(send)
+
     async def _do_react(self, effect: Effect):
         p = effect.payload
         content = {"m.relates_to": {"rel_type": "m.annotation", "event_id": p["event_id"], "key": p["key"]}}
@@ -216,3 +228,35 @@ class Executor:
         for member in members:
             await self.matrix.invite(p["space_id"], member.user_id)
         return None, None
+
+    async def _do_case_invite(self, effect: Effect):
+        """A partner added later: into the room and the region's space. Before the room exists, creating it
+        invites every member anyway."""
+        p = effect.payload
+        async with self.db.transaction() as tx:
+            case = await cases.get(tx, p["case_id"])
+            space_id = await tx.get_meta("space_room_id")
+        if case and case.room_id:
+            await self.matrix.invite(case.room_id, p["user_id"])
+            if space_id:
+                await self.matrix.invite(space_id, p["user_id"])
+        return None, None
+
+    async def _do_case_remove(self, effect: Effect):
+        p = effect.payload
+        async with self.db.transaction() as tx:
+            case = await cases.get(tx, p["case_id"])
+        if case and case.room_id:
+            await self.matrix.kick(case.room_id, p["user_id"], reason="removed from the case")
+        return None, None
+
+    async def _do_case_state(self, effect: Effect):
+        async with self.db.transaction() as tx:
+            case = await cases.get(tx, effect.payload["case_id"])
+        if case and case.room_id:
+            await self.matrix.put_state(case.room_id, rooms.CASE_STATE, rooms.case_state(case, self.config))
+        return None, None
+
+    async def _do_purge_room(self, effect: Effect):
+        purged = await self.matrix.purge_room(effect.payload["room_id"])
+        return {"purged": purged}, None

@@ -1,6 +1,7 @@
 """The few homeserver calls the bot makes, on matrix-nio, with one error type that says whether to retry."""
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
@@ -66,6 +67,34 @@ class Matrix:
         if isinstance(response, nio.ErrorResponse) and "already in the room" in (response.message or ""):
             return  # invites are idempotent for us
         _check("invite", response)
+
+    async def upload(self, data: bytes, mimetype: str, filename: str) -> str:
+        response, _ = await self.client.upload(io.BytesIO(data), content_type=mimetype, filename=filename,
+                                               filesize=len(data))
+        return _check("upload", response).content_uri
+
+    async def purge_room(self, room_id: str) -> bool:
+        """Delete the room on the homeserver (Synapse admin API: members removed, history purged, room blocked).
+        Without admin rights the bot leaves and forgets it. True when purged."""
+        path = Api._build_path(["rooms", room_id], {"access_token": self.client.access_token},
+                               base_path="/_synapse/admin/v2")
+        response = await self.client.send("DELETE", path, json.dumps({"block": True, "purge": True}),
+                                          headers={"Content-Type": "application/json"})
+        if response.status == 200:
+            return True
+        if response.status not in (403, 404):
+            raise MatrixError("purge room", response.status, None)
+        leave = await self.client.room_leave(room_id)
+        if not (isinstance(leave, nio.ErrorResponse) and leave.status_code in ("M_FORBIDDEN", "M_NOT_FOUND")):
+            _check("leave", leave)
+        _check("forget", await self.client.room_forget(room_id))
+        return False
+
+    async def kick(self, room_id: str, user_id: str, reason: str) -> None:
+        response = await self.client.room_kick(room_id, user_id, reason=reason)
+        if isinstance(response, nio.ErrorResponse) and "not in the room" in (response.message or ""):
+            return  # already gone: removal is idempotent too
+        _check("kick", response)
 
     async def put_state(self, room_id: str, event_type: str, content: dict[str, Any], state_key: str = "") -> None:
         _check("state", await self.client.room_put_state(room_id, event_type, content, state_key=state_key))

@@ -20,7 +20,7 @@ from bot import effects
 from bot.clock import Clock
 from bot.config import Config
 from bot.faults import crash_point
-from commands.due import Batch, Firing, ensure_digest
+from commands.due import Batch, Firing, ensure_recurring
 from commands.workdays import WorkCalendar
 from storage import schedule
 from storage.db import Database, Tx
@@ -44,7 +44,7 @@ class Scheduler:
 
     async def start(self) -> None:
         async with self.db.transaction() as tx:
-            await ensure_digest(tx, self.clock.now(), self.config)
+            await ensure_recurring(tx, self.clock.now(), self.config)
         self.aps.start()
         self.aps.add_job(self.fire_due, IntervalTrigger(seconds=SAFETY_CHECK_S), id="safety",
                          misfire_grace_time=None, coalesce=True, max_instances=1)

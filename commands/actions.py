@@ -108,6 +108,7 @@ def say(ctx: Context, key: str, mentions: tuple[str, ...] = (), **params) -> Non
 @command("actie", "action", where=IN_CASE,
          args=(Number("#"), Choice("wijziging", "change", CHANGES), Rest("details", required=False)))
 async def change(ctx: Context, number: int, what: str, details: str | None) -> None:
+    ctx.require_open_case()
     action = await open_action(ctx, number)
     await may_change(ctx, action)
     details = (details or "").strip()
@@ -139,6 +140,7 @@ async def change(ctx: Context, number: int, what: str, details: str | None) -> N
                                                                                 "text [by date]")))
 async def create(ctx: Context, who: str, text: str) -> None:
     assert ctx.case is not None
+    ctx.require_open_case()
     owner = await resolve_owner(ctx, who)
     text, due = read_due(ctx, text)
     if not text:
@@ -185,6 +187,7 @@ async def list_actions(ctx: Context, which: str | None) -> None:
 
 @command("klaar", "done", where=IN_CASE, args=(Number("#"), Rest("toelichting", "note", required=False)))
 async def done(ctx: Context, number: int, note: str | None) -> None:
+    ctx.require_open_case()
     action = await open_action(ctx, number)
     await may_change(ctx, action)
     await actions.close(ctx.tx, action, actions.DONE, ctx.sender, (note or "")[:MAX_TEXT] or None)

@@ -23,8 +23,12 @@ class Role(str, Enum):
     ANYONE = "anyone"
     REFERRER = "referrer"  # may file referrals (config: referrers, partner contacts, coordinators)
     COORDINATOR = "coordinator"  # ZVH procesregisseur (config: coordinators)
-    CASE_MEMBER = "case_member"  # invited to this case
+    CASE_MEMBER = "case_member"  # invited to this case (partner member, referrer, directors)
+    CASUSREGISSEUR = "casusregisseur"  # directs the content of this case
     PROCESREGISSEUR = "procesregisseur"  # directs the process of this case
+    MANAGER = "manager"  # anonymised figures only (config: managers)
+    PRIVACY_OFFICER = "privacy_officer"  # audit trail and data-subject requests (config: privacy_officers)
+    ADMIN = "admin"  # runs the bot (config: admins)
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,46 @@ class CreateCaseRoom:
     case_id: str
 
 
-Effect = Reply | DirectMessage | RoomMessage | CreateCaseRoom
+@dataclass(frozen=True)
+class SendFile:
+    """A document for one person, in their direct chat (an export for the privacy officer)."""
+
+    user_id: str
+    filename: str
+    mimetype: str
+    data: bytes | Msg  # a Msg is rendered as an HTML document in the recipient's language
+
+
+@dataclass(frozen=True)
+class UpdateCaseState:
+    """The room's nl.zvh.case state event follows the case (status)."""
+
+    case_id: str
+
+
+@dataclass(frozen=True)
+class PurgeRoom:
+    """Retention: the room goes (purged and blocked where the bot is a homeserver admin, else left)."""
+
+    room_id: str
+
+
+@dataclass(frozen=True)
+class InviteToCase:
+    case_id: str
+    user_id: str
+
+
+@dataclass(frozen=True)
+class RemoveFromCase:
+    """Out of the case room and its space: need-to-know ends with the partner's part in the case."""
+
+    case_id: str
+    user_id: str
+
+
+Effect = (Reply | DirectMessage | RoomMessage | CreateCaseRoom | InviteToCase | RemoveFromCase | SendFile
+          | UpdateCaseState | PurgeRoom)
 
 
 @dataclass
@@ -110,6 +153,11 @@ class Context:
     def post(self, room_id: str, key: str, /, **params: Any) -> None:
         self.effects.append(RoomMessage(room_id, Msg(key, params)))
 
+    def require_open_case(self) -> None:
+        """A closed case is read-only: nothing new is planned or chased in it."""
+        if self.case is not None and self.case.status == "closed":
+            raise fail("case.is_closed", nr=self.case.id)
+
     async def has_role(self, role: Role) -> bool:
         if role is Role.ANYONE:
             return True
@@ -117,10 +165,18 @@ class Context:
             return self.config.may_refer(self.sender)
         if role is Role.COORDINATOR:
             return self.config.is_coordinator(self.sender)
+        if role is Role.MANAGER:
+            return self.config.is_manager(self.sender) or self.config.is_coordinator(self.sender)
+        if role is Role.PRIVACY_OFFICER:
+            return self.config.is_privacy_officer(self.sender)
+        if role is Role.ADMIN:
+            return self.config.is_admin(self.sender)
         if self.case is None:
             return False
         if role is Role.PROCESREGISSEUR:
             return self.case.procesregisseur == self.sender
+        if role is Role.CASUSREGISSEUR:
+            return self.sender in (self.case.casusregisseur, self.case.procesregisseur)
         return await case_store.member(self.tx, self.case.id, self.sender) is not None
 
 
@@ -171,6 +227,16 @@ class Choice(Arg):
         text = "|".join(words[lang] for words in self.options.values())
         return text if self.required else f"[{text}]"
 
+    def accepts(self, word: str) -> bool:
+        return self.lookup(word) is not None
+
+    def lookup(self, word: str) -> str | None:
+        lowered = word.lower()
+        for canonical, words in self.options.items():
+            if lowered in {w.lower() for w in words.values()} or lowered == canonical:
+                return canonical
+        return None
+
     def convert(self, ctx: Context, word: str) -> Any:
         lowered = word.lower()
         for canonical, words in self.options.items():
@@ -199,6 +265,9 @@ REFERRAL_NUMBER = re.compile(r"^[A-Za-z]{2,6}-\d{4}-\d{4,}$")
 
 
 class ReferralNumber(Arg):
+    def accepts(self, word: str) -> bool:
+        return bool(REFERRAL_NUMBER.match(word))
+
     def convert(self, ctx: Context, word: str) -> Any:
         if not REFERRAL_NUMBER.match(word):
             raise fail("error.bad_number", usage=True, value=word, example=f"{ctx.config.bot.referral_prefix}-"

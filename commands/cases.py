@@ -4,8 +4,9 @@ from __future__ import annotations
 import re
 
 from bot.config import MXID_PATTERN
-from commands.base import Choice, Context, Role, RoomKind, Word, command, fail
-from storage import actions, audit, cases
+from commands.base import Choice, Context, Rest, Role, RoomKind, UpdateCaseState, Word, command, fail
+from storage import actions, audit, cases, schedule
+from storage.db import iso
 
 LEADS = {"case": {"nl": "casus", "en": "case"}, "process": {"nl": "proces", "en": "process"}}
 
@@ -45,3 +46,18 @@ async def lead(ctx: Context, kind: str, user: str) -> None:
     await cases.set_lead(ctx.tx, ctx.case.id, kind, user)
     await audit.append(ctx.tx, ctx.sender, f"case.lead_{kind}", case_id=ctx.case.id, purpose="case", user=user)
     ctx.reply("lead.set", kind=kind, user=user)
+
+
+@command("afsluiten", "close", where={RoomKind.CASE: Role.PROCESREGISSEUR}, args=(Rest("reden", "reason"),))
+async def close(ctx: Context, reason: str) -> None:
+    """The procesregisseur closes the case: nothing more is chased, and the retention term starts."""
+    case = ctx.case
+    assert case is not None
+    if case.status == "closed":
+        raise fail("case.already_closed", nr=case.id)
+    await cases.close(ctx.tx, case.id, iso(ctx.now), reason[:1000])  # the bot's clock: retention counts from it
+    await schedule.cancel_case(ctx.tx, case.id)
+    await audit.append(ctx.tx, ctx.sender, "case.closed", case_id=case.id, purpose="case")
+    ctx.effects.append(UpdateCaseState(case.id))
+    ctx.reply("case.closed", nr=case.id, reason=reason[:1000], days=ctx.config.bot.retention_days,
+              open_actions=await actions.count_open(ctx.tx, case.id))

@@ -7,13 +7,14 @@ from typing import Any
 
 from bot.config import Config
 from commands import deadlines
-from commands.base import DirectMessage, Effect, Msg, RoomMessage
+from commands.base import DirectMessage, Effect, Msg, PurgeRoom, RoomMessage
 from commands.dates import Recurrence, next_occurrence
 from commands.workdays import WorkCalendar
-from storage import actions, cases, reminders, schedule
-from storage.db import Tx
+from storage import actions, audit, cases, dossier, reminders, schedule
+from storage.db import Tx, iso
 
-REMINDER, SNOOZED, DIGEST = "reminder", "reminder.snoozed", "digest"
+REMINDER, SNOOZED, DIGEST, RETENTION = "reminder", "reminder.snoozed", "digest", "retention"
+RETENTION_AT = time(3, 0)  # the daily retention run, local time
 # Sent more than this after its moment (the bot was down or busy): the message says so.
 LATE_AFTER = timedelta(minutes=2)
 
@@ -54,6 +55,8 @@ class Firing:
             await self._reminder()
         elif kind == DIGEST:
             await self._digest()
+        elif kind == RETENTION:
+            await self._retention()
         return self.effects
 
     # ---- actions ---------------------------------------------------------------------------------------------
@@ -129,11 +132,25 @@ class Firing:
         await schedule.add(self.tx, next_digest(self.now, self.config), DIGEST)
 
 
+    # ---- retention ----------------------------------------------------------------------------------------------
+
+    async def _retention(self) -> None:
+        """Cases closed longer ago than the term: their data is deleted, their room purged or left."""
+        cutoff = self.now - timedelta(days=self.config.bot.retention_days)
+        for case in await cases.closed_before(self.tx, iso(cutoff)):
+            await dossier.delete(self.tx, case.id, iso(self.now))
+            await audit.append(self.tx, "retention", "case.deleted", case_id=case.id, purpose="retention")
+            if case.room_id:
+                self.effects.append(PurgeRoom(case.room_id))
+        await schedule.add(self.tx, next_retention(self.now), RETENTION)
+
+
 async def owners_of(tx: Tx, action: actions.Action) -> list[str]:
     """The person who owns the action, or the organisation's people in this case."""
-    if action.owner_user:
-        return [action.owner_user]
-    return [m.user_id for m in await cases.members(tx, action.case_id) if m.org_key == action.owner_org]
+    members = await cases.members(tx, action.case_id)
+    if action.owner_user:  # someone removed from the case gets nothing more about it
+        return [action.owner_user] if any(m.user_id == action.owner_user for m in members) else []
+    return [m.user_id for m in members if m.org_key == action.owner_org]
 
 
 async def lead_cases(tx: Tx) -> dict[str, list[str]]:
@@ -163,7 +180,15 @@ def next_digest(after: datetime, config: Config) -> datetime:
     return next_occurrence(Recurrence((cfg.digest_weekday,), cfg.digest_time), after.astimezone(config.tz))
 
 
-async def ensure_digest(tx: Tx, now: datetime, config: Config) -> None:
-    """The digest is a schedule row like any other, so one that fell due while the bot was down still goes out."""
+def next_retention(after: datetime) -> datetime:
+    return next_occurrence(Recurrence(tuple(range(7)), RETENTION_AT), after)
+
+
+async def ensure_recurring(tx: Tx, now: datetime, config: Config) -> None:
+    """The digest and the retention run are schedule rows like any other: one that fell due while the bot was
+    down still runs at start."""
+    local = now.astimezone(config.tz)
     if not await schedule.pending(tx, DIGEST):
-        await schedule.add(tx, next_digest(now, config), DIGEST)
+        await schedule.add(tx, next_digest(local, config), DIGEST)
+    if not await schedule.pending(tx, RETENTION):
+        await schedule.add(tx, next_retention(local), RETENTION)

@@ -23,6 +23,7 @@ def scope_of(ctx: Context) -> tuple[str, str | None, str | None]:
 
 @command("herinner", "remind", where=WHERE, args=(Rest("wanneer> <tekst", "when> <text"),))
 async def remind(ctx: Context, text: str) -> None:
+    ctx.require_open_case()
     try:
         recurring = dates.split_recurrence(text)
         if recurring:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
 from storage.db import Tx, dumps, utcnow
@@ -38,3 +39,9 @@ async def verify(tx: Tx) -> int | None:
             return row["id"]
         prev = row["hash"]
     return None
+
+
+async def of_case(tx: Tx, case_id: str) -> list[dict[str, Any]]:
+    rows = await tx.all("SELECT id, at, actor, action, case_id, purpose, detail, prev_hash, hash FROM audit_log "
+                        "WHERE case_id = ? ORDER BY id", (case_id,))
+    return [{**dict(r), "detail": json.loads(r["detail"])} for r in rows]

@@ -23,6 +23,7 @@ class Case:
     casusregisseur: str | None
     created_at: str
     closed_at: str | None
+    close_reason: str | None = None
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> "Case":
@@ -95,3 +96,28 @@ async def member(tx: Tx, case_id: str, user_id: str) -> Member | None:
 async def set_lead(tx: Tx, case_id: str, kind: str, user_id: str) -> None:
     column = {"case": "casusregisseur", "process": "procesregisseur"}[kind]
     await tx.execute(f"UPDATE cases SET {column} = ? WHERE id = ?", (user_id, case_id))
+
+
+async def remove_partner(tx: Tx, case_id: str, org_key: str) -> list[str]:
+    """The organisation and its people leave the case; returns who was removed."""
+    rows = await tx.all("SELECT user_id FROM case_members WHERE case_id = ? AND org_key = ? AND role = ?",
+                        (case_id, org_key, PARTNER))
+    await tx.execute("DELETE FROM case_members WHERE case_id = ? AND org_key = ? AND role = ?",
+                     (case_id, org_key, PARTNER))
+    await tx.execute("DELETE FROM case_partners WHERE case_id = ? AND org_key = ?", (case_id, org_key))
+    return [r[0] for r in rows]
+
+
+async def remove_member(tx: Tx, case_id: str, user_id: str) -> None:
+    await tx.execute("DELETE FROM case_members WHERE case_id = ? AND user_id = ?", (case_id, user_id))
+
+
+async def close(tx: Tx, case_id: str, closed_at: str, reason: str) -> None:
+    await tx.execute("UPDATE cases SET status = 'closed', closed_at = ?, close_reason = ? WHERE id = ?",
+                     (closed_at, reason, case_id))
+
+
+async def closed_before(tx: Tx, moment: str) -> list[Case]:
+    rows = await tx.all("SELECT * FROM cases WHERE status = 'closed' AND closed_at < ? ORDER BY closed_at",
+                        (moment,))
+    return [Case.from_row(r) for r in rows]

@@ -22,7 +22,12 @@ class DatabaseTooNew(RuntimeError):
 
 
 def utcnow() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    return iso(datetime.now(timezone.utc))
+
+
+def iso(moment: datetime) -> str:
+    """How moments are stored: UTC, milliseconds, so that text order is time order."""
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")
 
 
 class Tx:

@@ -72,7 +72,16 @@ V2_ACTIONS_AND_SCHEDULE = [
     "CREATE TABLE sent_tags (event_id TEXT PRIMARY KEY, tag TEXT NOT NULL)",
 ]
 
+V3_RETENTION = [
+    # What remains of a case after its retention term: that it existed, and when. Nothing else.
+    """CREATE TABLE deletions (
+        case_id TEXT PRIMARY KEY, opened_at TEXT NOT NULL, closed_at TEXT, deleted_at TEXT NOT NULL)""",
+    "CREATE INDEX cases_closed ON cases(status, closed_at)",
+    "ALTER TABLE cases ADD COLUMN close_reason TEXT",
+]
+
 MIGRATIONS: list[tuple[str, list[str]]] = [
     ("foundation: referrals, cases, outbox, exactly-once bookkeeping, audit log", V1_FOUNDATION),
     ("actions, reminders and the schedule", V2_ACTIONS_AND_SCHEDULE),
+    ("retention: deletion records", V3_RETENTION),
 ]

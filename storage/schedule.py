@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
-from storage.db import Tx, utcnow
+from storage.db import Tx, iso, utcnow
 
 PENDING, FIRED, CANCELLED = "pending", "fired", "cancelled"
 
@@ -23,14 +23,9 @@ class Item:
         return cls(row["id"], datetime.fromisoformat(row["due_at"]), row["kind"], row["case_id"], row["ref"])
 
 
-def stamp(moment: datetime) -> str:
-    """UTC with a fixed format, so that text order is time order in SQL."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
-
-
 async def add(tx: Tx, due_at: datetime, kind: str, case_id: str | None = None, ref: int | None = None) -> None:
     await tx.execute("INSERT INTO schedule(due_at, kind, case_id, ref, created_at) VALUES (?, ?, ?, ?, ?)",
-                     (stamp(due_at), kind, case_id, ref, utcnow()))
+                     (iso(due_at), kind, case_id, ref, utcnow()))
 
 
 async def cancel(tx: Tx, kinds: tuple[str, ...], case_id: str | None, ref: int | None) -> None:
@@ -42,7 +37,7 @@ async def cancel(tx: Tx, kinds: tuple[str, ...], case_id: str | None, ref: int |
 
 async def due(tx: Tx, now: datetime, limit: int) -> list[Item]:
     rows = await tx.all(f"SELECT * FROM schedule WHERE state = '{PENDING}' AND due_at <= ? ORDER BY due_at, id "
-                        "LIMIT ?", (stamp(now), limit))
+                        "LIMIT ?", (iso(now), limit))
     return [Item.from_row(r) for r in rows]
 
 
@@ -50,7 +45,7 @@ async def mark_fired(tx: Tx, item_ids: list[int], now: datetime) -> None:
     if item_ids:
         marks = ",".join("?" * len(item_ids))
         await tx.execute(f"UPDATE schedule SET state = '{FIRED}', fired_at = ? WHERE id IN ({marks})",
-                         (stamp(now), *item_ids))
+                         (iso(now), *item_ids))
 
 
 async def next_due(tx: Tx) -> datetime | None:
@@ -73,3 +68,7 @@ async def next_for(tx: Tx, kinds: tuple[str, ...], ref: int) -> datetime | None:
     value = await tx.value(f"SELECT MIN(due_at) FROM schedule WHERE state = '{PENDING}' AND kind IN ({marks}) "
                            "AND ref = ?", (*kinds, ref))
     return datetime.fromisoformat(value) if value else None
+
+
+async def cancel_case(tx: Tx, case_id: str) -> None:
+    await tx.execute(f"UPDATE schedule SET state = '{CANCELLED}' WHERE state = '{PENDING}' AND case_id = ?", (case_id,))

@@ -15,6 +15,7 @@ AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "clock(local_iso): start the bot's clock at this Europe/Amsterdam time")
+    config.addinivalue_line("markers", "bot_admin: the bot's account is a homeserver admin")
 
 
 @pytest.fixture(scope="session")
@@ -28,7 +29,8 @@ def synapse(tmp_path_factory):
 @pytest.fixture
 async def world(synapse, tmp_path, request) -> World:
     overrides = getattr(request, "param", {}) or {}
-    w = make_world(synapse, tmp_path, **overrides)
+    w = make_world(synapse, tmp_path, bot_admin=request.node.get_closest_marker("bot_admin") is not None,
+                   **overrides)
     clock = request.node.get_closest_marker("clock")
     if clock:  # the bot's clock starts at this local time (Europe/Amsterdam), whatever the date CI runs on
         w.travel(datetime.fromisoformat(clock.args[0]).replace(tzinfo=AMSTERDAM))

@@ -261,13 +261,14 @@ class World:
             await user.close()
 
 
-ROLES = ("coordinator", "melder", "politie", "ggz", "buiten")
+ROLES = ("coordinator", "melder", "politie", "ggz", "buiten", "privacy")
 
 
-def make_world(syn: LocalSynapse, workdir: Path, **bot_overrides: Any) -> World:
+def make_world(syn: LocalSynapse, workdir: Path, bot_admin: bool = False, **bot_overrides: Any) -> World:
+    """bot_admin: the bot's account is a homeserver admin (then retention purges rooms instead of leaving)."""
     suffix = uuid.uuid4().hex[:6]
     bot_password = uuid.uuid4().hex
-    bot_id, bot_token = syn.register(f"zvhbot-{suffix}", bot_password)
+    bot_id, bot_token = syn.register(f"zvhbot-{suffix}", bot_password, admin=bot_admin)
     ids, tokens = {}, {}
     for role in ROLES:
         ids[role], tokens[role] = syn.register(f"{role}-{suffix}", "pw")
@@ -277,6 +278,7 @@ def make_world(syn: LocalSynapse, workdir: Path, **bot_overrides: Any) -> World:
     config_path = workdir / "config.toml"
     bot = {"database": "zvh.db", "region": "Haaglanden", "referral_prefix": "HGL", "screening_room": screening,
            "coordinators": [ids["coordinator"]], "referrers": [f"@melder-*:{syn.server_name}"],
+           "privacy_officers": [ids["privacy"]],
            "municipalities": ["Den Haag", "Delft", "Zoetermeer"]}
     bot.update(bot_overrides)
     write_config(

@@ -1,0 +1,84 @@
+"""Partners in a case: list, add (their contacts are invited), remove (their people leave the room and get no
+more of the case's notifications). Need-to-know: only who the case needs is in it."""
+from __future__ import annotations
+
+import re
+
+from bot.config import MXID_PATTERN
+from commands.base import (
+    Choice, Context, InviteToCase, RemoveFromCase, Role, RoomKind, Word, command, fail,
+)
+from storage import audit, cases
+from storage.cases import PARTNER
+
+CHANGES = {"add": {"nl": "toevoegen", "en": "add"}, "remove": {"nl": "verwijderen", "en": "remove"}}
+
+
+@command("partner", "partner", where={RoomKind.CASE: Role.CASE_MEMBER},
+         args=(Choice("wijziging", "change", CHANGES, required=False), Word("org|@gebruiker", "org|@user",
+                                                                            required=False)))
+async def partner(ctx: Context, change: str | None, who: str | None) -> None:
+    case = ctx.case
+    assert case is not None
+    if change is None:
+        names = [ctx.config.partner(k).name if ctx.config.partner(k) else k for k in await cases.partners(
+            ctx.tx, case.id)]
+        ctx.reply("partner.list", partners=names, members=await cases.members(ctx.tx, case.id))
+        return
+    if ctx.sender != case.procesregisseur:
+        raise fail("error.not_allowed", role=Role.PROCESREGISSEUR.value)
+    if not who:
+        raise fail("error.missing_argument", usage=True, name="org|@" if ctx.lang == "nl" else "org|@user")
+    if who.startswith("@"):
+        if not re.match(MXID_PATTERN, who):
+            raise fail("lead.bad_user", usage=True, value=who)
+        org = ctx.config.organisation_of(who)
+        people, org_key, whole = [who], org.key if org else None, False
+    else:
+        org = ctx.config.partner(who)
+        if org is None:
+            raise fail("error.unknown_partner", usage=True, value=who,
+                       known=", ".join(p.key for p in ctx.config.partners))
+        people, org_key, whole = list(org.contacts), org.key, True
+    if change == "add":
+        await add(ctx, people, org_key)
+    else:
+        await remove(ctx, people, org_key, whole)
+
+
+async def add(ctx: Context, people: list[str], org: str | None) -> None:
+    """An organisation, or one person (whose organisation, if any, then takes part in the case)."""
+    case = ctx.case
+    if org:
+        await cases.add_partner(ctx.tx, case.id, org)
+    added = []
+    for user in people:
+        if await cases.member(ctx.tx, case.id, user) is None:
+            await cases.add_member(ctx.tx, case.id, user, PARTNER, org)
+            ctx.effects.append(InviteToCase(case.id, user))
+            added.append(user)
+    await audit.append(ctx.tx, ctx.sender, "case.partner_added", case_id=case.id, purpose="case", org=org,
+                       users=added)
+    ctx.reply("partner.added", org=ctx.config.partner(org).name if org else None, users=added)
+
+
+async def remove(ctx: Context, people: list[str], org: str | None, whole: bool) -> None:
+    """An organisation (all its people in the case), or one person."""
+    case = ctx.case
+    if not whole:
+        if people[0] in (case.procesregisseur, case.casusregisseur):
+            raise fail("partner.is_director", value=people[0])
+        member = await cases.member(ctx.tx, case.id, people[0])
+        if member is None or member.role != PARTNER:
+            raise fail("partner.not_in_case", value=people[0])
+        await cases.remove_member(ctx.tx, case.id, people[0])
+        removed = people
+    else:
+        if org not in await cases.partners(ctx.tx, case.id):
+            raise fail("partner.not_in_case", value=org)
+        removed = await cases.remove_partner(ctx.tx, case.id, org)
+    for user in removed:
+        ctx.effects.append(RemoveFromCase(case.id, user))
+    await audit.append(ctx.tx, ctx.sender, "case.partner_removed", case_id=case.id, purpose="need-to-know",
+                       org=org, users=removed)
+    ctx.reply("partner.removed", org=ctx.config.partner(org).name if org else None, users=removed)

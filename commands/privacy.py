@@ -1,0 +1,50 @@
+"""For the privacy officer: the audit trail per case (view, export, verify) and data-subject access requests.
+Answered in the privacy officer's direct chat only; each look is itself audited."""
+from __future__ import annotations
+
+import json
+
+from commands.base import Choice, Context, Msg, ReferralNumber, Role, RoomKind, SendFile, command, fail
+from storage import audit, dossier
+
+IN_DM = {RoomKind.DM: Role.PRIVACY_OFFICER}
+VERIFY = {"verify": {"nl": "controle", "en": "verify"}}
+EXPORT = {"export": {"nl": "export", "en": "export"}}
+SHOWN = 50  # entries shown in the chat; the export holds all
+
+
+@command("audit", "audit", where=IN_DM, args=(Choice("controle", "verify", VERIFY),))
+async def verify_trail(ctx: Context, _: str) -> None:
+    bad = await audit.verify(ctx.tx)
+    await audit.append(ctx.tx, ctx.sender, "audit.verified", purpose="supervision", intact=bad is None)
+    ctx.reply("privacy.verified", bad=bad)
+
+
+@command("audit", "audit", where=IN_DM, args=(ReferralNumber("nr"), Choice("export", "export", EXPORT,
+                                                                          required=False)))
+async def case_trail(ctx: Context, number: str, export: str | None) -> None:
+    entries = await audit.of_case(ctx.tx, number)
+    if not entries and await dossier.collect(ctx.tx, number) is None:
+        raise fail("referrals.not_found", nr=number)
+    await audit.append(ctx.tx, ctx.sender, "audit.viewed", case_id=number, purpose="supervision",
+                       exported=bool(export))
+    if export:
+        ctx.effects.append(SendFile(ctx.sender, f"audit-{number}.json", "application/json",
+                                    json.dumps(entries, ensure_ascii=False, indent=2).encode()))
+        ctx.reply("privacy.exported", nr=number, count=len(entries))
+    else:
+        ctx.reply("privacy.trail", nr=number, entries=entries[-SHOWN:], count=len(entries))
+
+
+@command("inzage", "access", where=IN_DM, args=(ReferralNumber("nr"),))
+async def access_request(ctx: Context, number: str) -> None:
+    """Everything stored about a case, as a readable document and as JSON, to answer an access request."""
+    data = await dossier.collect(ctx.tx, number)
+    if data is None:
+        raise fail("referrals.not_found", nr=number)
+    await audit.append(ctx.tx, ctx.sender, "case.access_export", case_id=number, purpose="data-subject request")
+    ctx.effects.append(SendFile(ctx.sender, f"inzage-{number}.html", "text/html",
+                                Msg.of("privacy.document", nr=number, d=data)))
+    ctx.effects.append(SendFile(ctx.sender, f"inzage-{number}.json", "application/json",
+                                json.dumps(data, ensure_ascii=False, indent=2, default=str).encode()))
+    ctx.reply("privacy.access", nr=number)

@@ -1,0 +1,48 @@
+"""Everything stored about one case, in one structure: for a data-subject access request (and for retention,
+which must delete exactly this)."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from storage import audit
+from storage.db import Tx
+
+# Per table: how its rows belong to a case. Retention deletes these, children first.
+CASE_TABLES = {
+    "schedule": "case_id = ?",
+    "reminders": "case_id = ?",
+    "action_history": "case_id = ?",
+    "actions": "case_id = ?",
+    "case_members": "case_id = ?",
+    "case_partners": "case_id = ?",
+}
+
+
+async def collect(tx: Tx, case_id: str) -> dict[str, Any] | None:
+    referral = await tx.one("SELECT * FROM referrals WHERE id = ?", (case_id,))
+    if referral is None:
+        return None
+    case = await tx.one("SELECT * FROM cases WHERE id = ?", (case_id,))
+    dossier: dict[str, Any] = {
+        "referral": {**dict(referral), "fields": json.loads(referral["fields"])},
+        "case": dict(case) if case else None,
+    }
+    for table, where in CASE_TABLES.items():
+        dossier[table] = [dict(r) for r in await tx.all(f"SELECT * FROM {table} WHERE {where}", (case_id,))]
+    dossier["audit_log"] = await audit.of_case(tx, case_id)
+    return dossier
+
+
+async def delete(tx: Tx, case_id: str, deleted_at: str) -> None:
+    """Retention: the case's data goes; a deletion record (number and dates) stays. The audit trail stays too:
+    it holds who did what and when, no case content, and the hash chain must stay whole."""
+    case = await tx.one("SELECT created_at, closed_at FROM cases WHERE id = ?", (case_id,))
+    for table, where in CASE_TABLES.items():
+        await tx.execute(f"DELETE FROM {table} WHERE {where}", (case_id,))
+    await tx.execute("DELETE FROM counters WHERE name IN (?, ?)", (f"action:{case_id}", f"reminder:{case_id}"))
+    await tx.execute("DELETE FROM cases WHERE id = ?", (case_id,))
+    await tx.execute("DELETE FROM referrals WHERE id = ?", (case_id,))
+    await tx.execute("INSERT INTO deletions(case_id, opened_at, closed_at, deleted_at) VALUES (?, ?, ?, ?)",
+                     (case_id, case["created_at"] if case else deleted_at, case["closed_at"] if case else None,
+                      deleted_at))

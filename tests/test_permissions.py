@@ -1,0 +1,133 @@
+"""Every command against every role and every kind of room: allowed, or refused with a clear message.
+
+The expected table is written out here, independently of the declarations, so a changed declaration must be
+a conscious change of this table too (and a new command cannot go unlisted)."""
+from datetime import datetime
+
+import pytest
+
+from bot.config import Config
+from bot.render import render
+from commands.base import REGISTRY, CommandError, Context, RoomKind
+from commands.router import dispatch
+from storage import cases
+from storage.db import Database
+
+CASE_ID = "HGL-2026-0001"
+PEOPLE = {
+    "outsider": "@someone:elsewhere.example",
+    "referrer": "@melder:gemeente.example",
+    "coordinator": "@coord:zvh.example",
+    "procesregisseur": "@pr:zvh.example",
+    "casusregisseur": "@cr:politie.example",
+    "partner": "@ggz:ggz.example",
+    "manager": "@boss:zvh.example",
+    "privacy_officer": "@fg:zvh.example",
+    "admin": "@admin:zvh.example",
+}
+EVERYONE = set(PEOPLE)
+COORDINATORS = {"coordinator", "procesregisseur"}
+REFERRERS = {"referrer", "coordinator", "procesregisseur", "casusregisseur", "partner"}
+MEMBERS = {"referrer", "procesregisseur", "casusregisseur", "partner"}
+DM, SCREENING, CASE, OTHER = RoomKind.DM, RoomKind.SCREENING, RoomKind.CASE, RoomKind.OTHER
+ALL_KINDS = {kind: EVERYONE for kind in RoomKind}
+
+# command key -> (a sample of its arguments, {room kind: who may run it there}); elsewhere: refused.
+EXPECTED = {
+    "help": ("", ALL_KINDS),
+    "taal": ("nl", ALL_KINDS),
+    "mijn": ("", ALL_KINDS),
+    "melding": ("", {DM: REFERRERS}),
+    "stop": ("", {DM: EVERYONE}),
+    "meldingen": ("", {DM: REFERRERS, SCREENING: COORDINATORS}),
+    "toon": (CASE_ID, {DM: REFERRERS, SCREENING: COORDINATORS}),
+    "triage": (f"{CASE_ID} afwijzen Geen grond", {SCREENING: COORDINATORS}),
+    "casus": ("", {CASE: MEMBERS}),
+    "partner": ("", {CASE: MEMBERS}),
+    "regie": (f"casus {PEOPLE['casusregisseur']}", {CASE: {"procesregisseur"}}),
+    "afsluiten": ("Doelen bereikt", {CASE: {"procesregisseur"}}),
+    "actie": (f"{PEOPLE['partner']} Intake plannen voor 15 dec", {CASE: MEMBERS}),
+    "acties": ("", {CASE: MEMBERS}),
+    "klaar": ("1", {CASE: MEMBERS}),
+    "herinner": ("morgen 10:00 Bellen", {CASE: MEMBERS, DM: EVERYONE}),
+    "herinneringen": ("", {CASE: MEMBERS, DM: EVERYONE}),
+    "herinnering": ("1 weg", {CASE: MEMBERS, DM: EVERYONE}),
+    "later": ("1u", {CASE: MEMBERS, DM: EVERYONE}),
+    "audit": ("controle", {DM: {"privacy_officer"}}),
+    "inzage": (CASE_ID, {DM: {"privacy_officer"}}),
+}
+REFUSALS = {"error.not_allowed", "error.wrong_room"}
+
+
+def config() -> Config:
+    return Config.model_validate({
+        "matrix": {"homeserver": "http://127.0.0.1:1", "user_id": "@bot:zvh.example", "password": "x"},
+        "bot": {"screening_room": "!screening:zvh.example", "municipalities": ["Delft"],
+                "coordinators": [PEOPLE["coordinator"], PEOPLE["procesregisseur"]],
+                "referrers": ["gemeente.example"], "managers": [PEOPLE["manager"]],
+                "privacy_officers": [PEOPLE["privacy_officer"]], "admins": [PEOPLE["admin"]]},
+        "partners": [{"key": "politie", "name": "Politie", "contacts": [PEOPLE["casusregisseur"]]},
+                     {"key": "ggz", "name": "GGZ", "contacts": [PEOPLE["partner"]]}],
+    })
+
+
+class Rollback(Exception):
+    pass
+
+
+@pytest.fixture
+async def db():
+    database = await Database.open(":memory:")
+    async with database.transaction() as tx:
+        await tx.execute("INSERT INTO referrals(id, referrer, fields, status, created_at) VALUES (?, ?, ?, ?, ?)",
+                         (CASE_ID, PEOPLE["referrer"], '{"thema": "overlast"}', "escalated", "2026-11-01"))
+        await cases.create(tx, CASE_ID, "overlast", "Delft", PEOPLE["procesregisseur"])
+        await cases.set_room(tx, CASE_ID, "!case:zvh.example")
+        await cases.set_lead(tx, CASE_ID, "case", PEOPLE["casusregisseur"])
+        await cases.add_partner(tx, CASE_ID, "politie")
+        await cases.add_partner(tx, CASE_ID, "ggz")
+        await cases.add_member(tx, CASE_ID, PEOPLE["procesregisseur"], cases.PROCESREGISSEUR)
+        await cases.add_member(tx, CASE_ID, PEOPLE["referrer"], cases.REFERRER)
+        await cases.add_member(tx, CASE_ID, PEOPLE["casusregisseur"], cases.PARTNER, "politie")
+        await cases.add_member(tx, CASE_ID, PEOPLE["partner"], cases.PARTNER, "ggz")
+    yield database
+    await database.close()
+
+
+async def outcome(db: Database, cfg: Config, person: str, kind: RoomKind, body: str) -> CommandError | None:
+    """Run one command and undo whatever it did; the refusal (or None when it was let through)."""
+    try:
+        async with db.transaction() as tx:
+            case = await cases.get(tx, CASE_ID) if kind is CASE else None
+            room = {DM: "!dm", SCREENING: cfg.bot.screening_room, CASE: "!case:zvh.example", OTHER: "!x"}[kind]
+            ctx = Context(tx=tx, config=cfg, sender=PEOPLE[person], room_id=room, room_kind=kind, lang="nl",
+                          event_id="$e", now=datetime(2026, 11, 23, 10, tzinfo=cfg.tz), case=case)
+            try:
+                await dispatch(ctx, body)
+                refused = None
+            except CommandError as exc:
+                refused = exc if exc.msg.key in REFUSALS else None
+            raise Rollback
+    except Rollback:
+        return refused
+
+
+def test_every_command_is_in_the_table():
+    assert {c.key for c in REGISTRY} == set(EXPECTED)
+
+
+async def test_every_command_for_every_role_in_every_room(db):
+    cfg = config()
+    wrong = []
+    for key, (sample, allowed) in EXPECTED.items():
+        for kind in RoomKind:
+            for person in PEOPLE:
+                refused = await outcome(db, cfg, person, kind, f"!{key} {sample}".strip())
+                expected = person in allowed.get(kind, set())
+                if expected != (refused is None):
+                    wrong.append(f"!{key} by {person} in {kind.value}: "
+                                 f"{'refused' if refused else 'allowed'}, expected {'allowed' if expected else 'refused'}")
+                if refused is not None:
+                    text, _ = render(refused.msg, "nl")
+                    assert ("mag dit commando hier niet" in text or "werkt alleen in" in text), text
+    assert not wrong, "\n".join(wrong)
