@@ -36,7 +36,7 @@ SYNC_FILTER: dict[str, Any] = {
     "account_data": {"types": []},
     "room": {
         "timeline": {"limit": 50},
-        "state": {"lazy_load_members": True, "types": ["m.room.member", "m.room.create"]},
+        "state": {"lazy_load_members": True, "types": ["m.room.member", "m.room.create", "m.room.encryption"]},
         "ephemeral": {"types": []},
         "account_data": {"types": []},
     },
@@ -60,13 +60,17 @@ class Bot:
     async def start(self) -> None:
         render.set_timezone(self.config.tz)
         self.db = await Database.open(self.config.bot.database)
+        store = self.config.matrix.crypto_store or self.config.bot.database.parent / "crypto"
+        store.mkdir(parents=True, exist_ok=True)
+        store.chmod(0o700)  # the bot's decryption keys
         self.client = nio.AsyncClient(
             self.config.matrix.homeserver, self.config.matrix.user_id, device_id=self.config.matrix.device_id,
-            config=nio.AsyncClientConfig(encryption_enabled=False, store_sync_tokens=False,
+            store_path=str(store),
+            config=nio.AsyncClientConfig(encryption_enabled=True, store_sync_tokens=False,
                                          max_timeouts=None, max_timeout_retry_wait_time=30, request_timeout=60),
         )
         await self._login()
-        matrix = Matrix(self.client)
+        matrix = Matrix(self.client, trust_all_devices=self.config.matrix.device_trust == "tofu")
         self.executor = Executor(self.db, matrix, self.config)
         self.handler = Handler(self.db, self.config, self.client.user_id, self.clock)
         self.scheduler = Scheduler(self.db, self.config, self.clock, self.executor.wake)
@@ -82,8 +86,8 @@ class Bot:
             self.client.access_token = token
             whoami = await self.client.whoami()
             if isinstance(whoami, nio.WhoamiResponse):
-                self.client.user_id = whoami.user_id
-                self.client.device_id = whoami.device_id or self.config.matrix.device_id
+                # restore_login opens the crypto store for this user and device.
+                self.client.restore_login(whoami.user_id, whoami.device_id or self.config.matrix.device_id, token)
                 return
             if self.config.matrix.access_token or not self.config.matrix.password:
                 raise RuntimeError(f"the access token was refused: {whoami.message}")
@@ -161,10 +165,23 @@ class Bot:
                 await asyncio.sleep(delay)
                 continue
             failures = 0
+            await self._keys()
             await self._process(response, initial=token is None)
             async with self.db.transaction() as tx:
                 await tx.set_meta(SYNC_TOKEN, response.next_batch)
             token = response.next_batch
+
+    async def _keys(self) -> None:
+        """End-to-end encryption bookkeeping after each sync: our keys up, others' device keys in."""
+        try:
+            if self.client.should_upload_keys:
+                await self.client.keys_upload()
+            if self.client.should_query_keys:
+                await self.client.keys_query()
+            if self.client.should_claim_keys:
+                await self.client.keys_claim(self.client.get_users_for_key_claiming())
+        except (nio.LocalProtocolError, OSError, asyncio.TimeoutError) as exc:
+            log.warning("key exchange failed (retried after the next sync): %s", exc)
 
     async def _filter_id(self) -> str | dict[str, Any]:
         """Upload the filter once: an inline filter is parsed by the homeserver on every sync."""
@@ -187,12 +204,21 @@ class Bot:
             if info.timeline.limited and info.timeline.prev_batch:
                 timeline = await self._backfill(room_id, info.timeline.prev_batch, timeline) + timeline
             for event in timeline:
-                if event.get("type") == "m.room.message" and await self.handler.message(room_id, event):
+                if event.get("type") == "m.room.encrypted" and await self.handler.undecryptable(room_id, event):
+                    self._request_key(room_id, event)
+                    self.executor.wake()
+                elif event.get("type") == "m.room.message" and await self.handler.message(room_id, event):
                     crash_point("after_handle")
                     self.executor.wake()
                     await self.scheduler.refresh()  # the command may have scheduled something sooner
                 elif event.get("type") == "m.room.member" and await self._member_left(room_id, event):
                     self.executor.wake()
+
+    def _request_key(self, room_id: str, source: dict[str, Any]) -> None:
+        """Ask the sender's devices for the missing room key, so their next message can be read."""
+        event = nio.MegolmEvent.from_dict({**source, "room_id": room_id})
+        if isinstance(event, nio.MegolmEvent):
+            asyncio.get_running_loop().create_task(self.client.request_room_key(event))
 
     async def _member_left(self, room_id: str, event: dict[str, Any]) -> bool:
         """A user who leaves their direct chat gets no more notices there; the bot leaves it too."""

@@ -39,6 +39,11 @@ class MatrixConfig(Strict):
     # Either may be left empty here and given as ZVH_ACCESS_TOKEN / ZVH_PASSWORD instead.
     access_token: str = ""
     password: str = ""
+    # End-to-end encryption. Keys live in the crypto store (default: "crypto" next to the database); keep it with
+    # the database and back it up together. Device trust: "tofu" sends room keys to every device of the room's
+    # members (trust on first use); "verified" only to devices verified out of band (sends fail otherwise).
+    crypto_store: Path | None = None
+    device_trust: Literal["tofu", "verified"] = "tofu"
 
     @model_validator(mode="after")
     def _secrets_from_env(self) -> "MatrixConfig":
@@ -77,6 +82,7 @@ class BotConfig(Strict):
     # Who may file referrals: full Matrix IDs, glob patterns ("@*:politie.example"), or bare homeserver domains.
     referrers: list[str] = []
     municipalities: list[str] = Field(min_length=1)
+    encrypt_case_rooms: bool = True
     # Days after closure before a case's data is deleted (the regional privacy protocol sets the term).
     retention_days: int = Field(5 * 365, ge=1)
     themes: list[str] = Field(default_factory=lambda: list(DEFAULT_THEMES), min_length=1)
@@ -195,6 +201,10 @@ def load_config(path: Path) -> Config:
         raise ConfigError("\n".join(lines)) from None
     if not config.bot.database.is_absolute():
         config.bot.database = (path.parent / config.bot.database).resolve()
+    if config.matrix.crypto_store is None:
+        config.matrix.crypto_store = config.bot.database.parent / "crypto"
+    elif not config.matrix.crypto_store.is_absolute():
+        config.matrix.crypto_store = (path.parent / config.matrix.crypto_store).resolve()
     return config
 
 

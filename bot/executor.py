@@ -147,12 +147,20 @@ class Executor:
         return {"room_id": room_id, "event_id": event_id, "new_dm": new_dm}, remember if p.get("tag") else None
 
     async def _do_send_file(self, effect: Effect):
-        """Upload, then send it like any message (same transaction id on a retry: never two messages)."""
+        """Upload (encrypted for an encrypted room), then send it like any message (same transaction id on a
+        retry: never two messages)."""
         p = effect.payload
         data = base64.b64decode(p["data"])
-        url = await self.matrix.upload(data, p["mimetype"], p["filename"])
-        content = {"msgtype": "m.file", "body": p["filename"], "filename": p["filename"], "url": url,
+        async with self.db.transaction() as tx:
+            room_id = await users.dm_room(tx, p["to_user"])
+        encrypt = bool(room_id) and await self.matrix.is_encrypted(room_id)
+        url, keys = await self.matrix.upload(data, p["mimetype"], p["filename"], encrypt)
+        content = {"msgtype": "m.file", "body": p["filename"], "filename": p["filename"],
                    "info": {"mimetype": p["mimetype"], "size": len(data)}}
+        if keys:
+            content["file"] = {**keys, "url": url}
+        else:
+            content["url"] = url
         send = Effect(effect.id, effect.key, "send", {"to_user": p["to_user"], "content": content}, effect.state,
                       effect.attempts)
         return await self._do_send(send)

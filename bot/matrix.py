@@ -30,8 +30,9 @@ def _check(what: str, response: Any) -> Any:
 
 
 class Matrix:
-    def __init__(self, client: nio.AsyncClient) -> None:
+    def __init__(self, client: nio.AsyncClient, trust_all_devices: bool = True) -> None:
         self.client = client
+        self.trust_all_devices = trust_all_devices
 
     async def default_room_version(self) -> str:
         """The version the homeserver gives new rooms: it decides how the creator's power is expressed."""
@@ -48,8 +49,47 @@ class Matrix:
 
     async def send(self, room_id: str, event_type: str, content: dict[str, Any], txn_id: str) -> str:
         # The transaction id makes a retry after a crash a no-op on the homeserver instead of a duplicate.
-        response = await self.client.room_send(room_id, event_type, content, tx_id=txn_id)
+        await self._know_room(room_id)
+        try:
+            response = await self.client.room_send(room_id, event_type, content, tx_id=txn_id,
+                                                   ignore_unverified_devices=self.trust_all_devices)
+        except nio.OlmUnverifiedDeviceError as exc:
+            raise MatrixError("send", 403, "M_UNVERIFIED_DEVICE", str(exc)) from None
         return _check("send", response).event_id
+
+    async def _know_room(self, room_id: str) -> None:
+        """The encrypting client only sends to rooms it has seen in a sync. A room it has not (just created or
+        joined, or quiet since a restart) is looked up: encrypted or not, its members fetched when sending."""
+        if room_id not in self.client.rooms:
+            encryption = await self.get_state(room_id, "m.room.encryption")
+            self.client.rooms[room_id] = nio.MatrixRoom(room_id, self.client.user_id,
+                                                        encrypted=encryption is not None)
+            if encryption is not None:
+                self.client.encrypted_rooms.add(room_id)
+        room = self.client.rooms[room_id]
+        if room.encrypted and not room.members_synced:
+            await self._load_members(room)
+
+    async def _load_members(self, room: nio.MatrixRoom) -> None:
+        """Joined and invited members: an invited partner must be able to read what was said before they joined
+        (the case room's history is visible from the invitation), so they get the room key too."""
+        state = _check("room state", await self.client.room_get_state(room.room_id)).events
+        for event in state:
+            if event.get("type") != "m.room.member":
+                continue
+            membership = (event.get("content") or {}).get("membership")
+            if membership in ("join", "invite"):
+                room.add_member(event["state_key"], None, None, invited=membership == "invite")
+            elif event["state_key"] in room.users:
+                room.remove_member(event["state_key"])
+        room.members_synced = True
+        self.client.olm.update_tracked_users(room)
+        if self.client.should_query_keys:
+            await self.client.keys_query()
+
+    async def is_encrypted(self, room_id: str) -> bool:
+        await self._know_room(room_id)
+        return self.client.rooms[room_id].encrypted
 
     async def create_room(self, body: dict[str, Any]) -> str:
         path = Api._build_path(["createRoom"], {"access_token": self.client.access_token})
@@ -68,10 +108,11 @@ class Matrix:
             return  # invites are idempotent for us
         _check("invite", response)
 
-    async def upload(self, data: bytes, mimetype: str, filename: str) -> str:
-        response, _ = await self.client.upload(io.BytesIO(data), content_type=mimetype, filename=filename,
-                                               filesize=len(data))
-        return _check("upload", response).content_uri
+    async def upload(self, data: bytes, mimetype: str, filename: str, encrypt: bool) -> tuple[str, dict | None]:
+        """(mxc URL, decryption keys when encrypted for an encrypted room)."""
+        response, keys = await self.client.upload(io.BytesIO(data), content_type=mimetype, filename=filename,
+                                                  filesize=len(data), encrypt=encrypt)
+        return _check("upload", response).content_uri, keys
 
     async def purge_room(self, room_id: str) -> bool:
         """Delete the room on the homeserver (Synapse admin API: members removed, history purged, room blocked).

@@ -51,6 +51,9 @@ def case_room(config: Config, bot_user: str, case: Case, members: list[Member], 
         {"type": "m.room.guest_access", "state_key": "", "content": {"guest_access": "forbidden"}},
         {"type": CASE_STATE, "state_key": "", "content": case_state(case, config)},
     ]
+    if config.bot.encrypt_case_rooms:
+        initial_state.append({"type": "m.room.encryption", "state_key": "",
+                              "content": {"algorithm": "m.megolm.v1.aes-sha2"}})
     if space_id:
         initial_state.append({"type": "m.space.parent", "state_key": space_id,
                               "content": {"via": [config.matrix.server_name], "canonical": True}})

@@ -210,10 +210,17 @@ class Word(Arg):
 
 
 class Rest(Arg):
-    """Everything that follows, newlines included."""
+    """Everything that follows, newlines included; bounded, as everything a user types."""
+
+    def __init__(self, nl: str, en: str | None = None, required: bool = True, max_length: int = 2000) -> None:
+        super().__init__(nl, en, required)
+        self.max_length = max_length
 
     def parse(self, ctx: Context, text: str) -> tuple[Any, str]:
-        return text.strip(), ""
+        text = text.strip()
+        if len(text) > self.max_length:
+            raise fail("intake.invalid.too_long", max=self.max_length)
+        return text, ""
 
 
 class Choice(Arg):

@@ -9,7 +9,7 @@ from storage import intake as sessions
 CONFIRM = "confirm"
 
 
-@command("melding", "referral", where={RoomKind.DM: Role.REFERRER}, args=(Rest("velden", "fields", required=False),))
+@command("melding", "referral", where={RoomKind.DM: Role.REFERRER}, args=(Rest("velden", "fields", required=False, max_length=20_000),))
 async def start(ctx: Context, text: str | None) -> None:
     session = await sessions.get(ctx.tx, ctx.sender) or sessions.IntakeSession(ctx.sender, ctx.room_id, {}, "")
     session.room_id = ctx.room_id

@@ -70,19 +70,18 @@ async def count_open(tx: Tx, case_id: str) -> int:
 
 
 async def open_for_user(tx: Tx, user_id: str) -> list[Action]:
-    """Open actions a person owns: directly, or through their organisation in a case where they are a member."""
+    """Open actions a person owns, directly or through their organisation, in cases they are (still) a member of."""
     rows = await tx.all(
-        "SELECT a.* FROM actions a WHERE a.status = ? AND (a.owner_user = ? OR EXISTS ("
-        " SELECT 1 FROM case_members m WHERE m.case_id = a.case_id AND m.user_id = ? AND m.org_key = a.owner_org))"
-        " ORDER BY a.due_date IS NULL, a.due_date, a.case_id, a.number", (OPEN, user_id, user_id))
+        "SELECT a.* FROM actions a JOIN case_members m ON m.case_id = a.case_id AND m.user_id = ? "
+        "WHERE a.status = ? AND (a.owner_user = m.user_id OR a.owner_org = m.org_key) "
+        "ORDER BY a.due_date IS NULL, a.due_date, a.case_id, a.number", (user_id, OPEN))
     return [Action.from_row(r) for r in rows]
 
 
 async def users_with_open_actions(tx: Tx) -> list[str]:
     rows = await tx.all(
-        "SELECT owner_user AS u FROM actions WHERE status = ? AND owner_user IS NOT NULL UNION "
-        "SELECT m.user_id FROM actions a JOIN case_members m ON m.case_id = a.case_id AND m.org_key = a.owner_org "
-        "WHERE a.status = ? ORDER BY 1", (OPEN, OPEN))
+        "SELECT DISTINCT m.user_id FROM actions a JOIN case_members m ON m.case_id = a.case_id "
+        "AND (m.user_id = a.owner_user OR m.org_key = a.owner_org) WHERE a.status = ? ORDER BY 1", (OPEN,))
     return [r[0] for r in rows]
 
 

@@ -16,6 +16,7 @@ AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 def pytest_configure(config):
     config.addinivalue_line("markers", "clock(local_iso): start the bot's clock at this Europe/Amsterdam time")
     config.addinivalue_line("markers", "bot_admin: the bot's account is a homeserver admin")
+    config.addinivalue_line("markers", "e2e: encrypted case rooms and end-to-end encrypting test clients")
 
 
 @pytest.fixture(scope="session")
@@ -30,7 +31,7 @@ def synapse(tmp_path_factory):
 async def world(synapse, tmp_path, request) -> World:
     overrides = getattr(request, "param", {}) or {}
     w = make_world(synapse, tmp_path, bot_admin=request.node.get_closest_marker("bot_admin") is not None,
-                   **overrides)
+                   encrypted=request.node.get_closest_marker("e2e") is not None, **overrides)
     clock = request.node.get_closest_marker("clock")
     if clock:  # the bot's clock starts at this local time (Europe/Amsterdam), whatever the date CI runs on
         w.travel(datetime.fromisoformat(clock.args[0]).replace(tzinfo=AMSTERDAM))

@@ -35,10 +35,16 @@ urgentie: hoog"""
 class User:
     """A person with a Matrix client: sends messages and watches what arrives, through a real sync loop."""
 
-    def __init__(self, syn: LocalSynapse, user_id: str, token: str) -> None:
+    def __init__(self, syn: LocalSynapse, user_id: str, token: str, store: Path | None = None) -> None:
+        """With a store directory the client does end-to-end encryption (keys kept there), like Element."""
         self.user_id = user_id
+        self.token = token
+        self.store = store
+        if store:
+            store.mkdir(parents=True, exist_ok=True)
         self.client = nio.AsyncClient(syn.base_url, user_id, device_id=f"T{uuid.uuid4().hex[:8]}",
-                                      config=nio.AsyncClientConfig(encryption_enabled=False))
+                                      store_path=str(store or ""),
+                                      config=nio.AsyncClientConfig(encryption_enabled=store is not None))
         self.client.access_token = token
         self.events: dict[str, list[dict[str, Any]]] = {}
         self.invites: dict[str, list[Any]] = {}
@@ -47,7 +53,11 @@ class User:
         self._token: str | None = None
 
     async def start(self) -> None:
+        if self.store:  # the crypto store belongs to the device the access token was issued for
+            whoami = await self.client.whoami()
+            self.client.restore_login(self.user_id, whoami.device_id, self.token)
         self._record(await self.client.sync(timeout=0, sync_filter={"room": {"timeline": {"limit": 100}}}))
+        await self._keys()
         self._task = asyncio.create_task(self._loop())
 
     async def _loop(self) -> None:
@@ -56,7 +66,17 @@ class User:
             if isinstance(response, nio.SyncError):
                 await asyncio.sleep(0.2)
                 continue
+            await self._keys()
             self._record(response)
+
+    async def _keys(self) -> None:
+        if self.client.olm:
+            if self.client.should_upload_keys:
+                await self.client.keys_upload()
+            if self.client.should_query_keys:
+                await self.client.keys_query()
+            if self.client.should_claim_keys:
+                await self.client.keys_claim(self.client.get_users_for_key_claiming())
 
     def _record(self, response: nio.SyncResponse) -> None:
         self._token = response.next_batch
@@ -90,14 +110,15 @@ class User:
     # ---- sending ---------------------------------------------------------------------------------------------
 
     async def send(self, room_id: str, body: str) -> str:
-        response = await self.client.room_send(room_id, "m.room.message", {"msgtype": "m.text", "body": body})
+        response = await self.client.room_send(room_id, "m.room.message", {"msgtype": "m.text", "body": body},
+                                               ignore_unverified_devices=True)
         assert isinstance(response, nio.RoomSendResponse), response
         return response.event_id
 
     async def reply(self, room_id: str, event_id: str, body: str) -> str:
         """A Matrix reply (as Element sends it, without the quoted fallback)."""
         content = {"msgtype": "m.text", "body": body, "m.relates_to": {"m.in_reply_to": {"event_id": event_id}}}
-        response = await self.client.room_send(room_id, "m.room.message", content)
+        response = await self.client.room_send(room_id, "m.room.message", content, ignore_unverified_devices=True)
         assert isinstance(response, nio.RoomSendResponse), response
         return response.event_id
 
@@ -148,6 +169,8 @@ class User:
     async def join(self, room_id: str) -> None:
         response = await self.client.join(room_id)
         assert isinstance(response, nio.JoinResponse), response
+        if self.client.olm:  # an encrypting client can only send once a sync has shown it the room
+            await self.wait_for(lambda: room_id in self.client.rooms, what="the joined room in sync")
 
     async def dm(self, bot_id: str) -> str:
         """Open a direct chat with the bot and wait until it has joined and said welcome."""
@@ -240,10 +263,12 @@ class World:
     bot: BotProcess
     config_path: Path
     users: dict[str, User] = field(default_factory=dict)
+    encrypted: bool = False  # users are end-to-end encrypting clients
 
     async def user(self, name: str) -> User:
         if name not in self.users:
-            user = User(self.syn, self.ids[name], self.tokens[name])
+            store = self.workdir / "clients" / name if self.encrypted else None
+            user = User(self.syn, self.ids[name], self.tokens[name], store)
             await user.start()
             self.users[name] = user
         return self.users[name]
@@ -264,8 +289,11 @@ class World:
 ROLES = ("coordinator", "melder", "politie", "ggz", "buiten", "privacy")
 
 
-def make_world(syn: LocalSynapse, workdir: Path, bot_admin: bool = False, **bot_overrides: Any) -> World:
-    """bot_admin: the bot's account is a homeserver admin (then retention purges rooms instead of leaving)."""
+def make_world(syn: LocalSynapse, workdir: Path, bot_admin: bool = False, encrypted: bool = False,
+               **bot_overrides: Any) -> World:
+    """bot_admin: the bot's account is a homeserver admin (then retention purges rooms instead of leaving).
+    encrypted: case rooms are end-to-end encrypted and users are encrypting clients; otherwise (most tests, for
+    speed) case rooms are plain and so are the clients."""
     suffix = uuid.uuid4().hex[:6]
     bot_password = uuid.uuid4().hex
     bot_id, bot_token = syn.register(f"zvhbot-{suffix}", bot_password, admin=bot_admin)
@@ -278,7 +306,7 @@ def make_world(syn: LocalSynapse, workdir: Path, bot_admin: bool = False, **bot_
     config_path = workdir / "config.toml"
     bot = {"database": "zvh.db", "region": "Haaglanden", "referral_prefix": "HGL", "screening_room": screening,
            "coordinators": [ids["coordinator"]], "referrers": [f"@melder-*:{syn.server_name}"],
-           "privacy_officers": [ids["privacy"]],
+           "privacy_officers": [ids["privacy"]], "encrypt_case_rooms": encrypted,
            "municipalities": ["Den Haag", "Delft", "Zoetermeer"]}
     bot.update(bot_overrides)
     write_config(
@@ -292,7 +320,7 @@ def make_world(syn: LocalSynapse, workdir: Path, bot_admin: bool = False, **bot_
         ],
     )
     return World(syn, workdir, bot_id, bot_password, ids, tokens, screening, BotProcess(config_path,
-                 workdir / "bot.log"), config_path)
+                 workdir / "bot.log"), config_path, encrypted=encrypted)
 
 
 def bot_session(world: World) -> dict[str, Any]:
