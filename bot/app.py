@@ -16,7 +16,7 @@ from bot.executor import Executor, notice
 from commands.base import Msg
 from bot.faults import crash_point
 from bot.handler import Handler
-from bot.matrix import Matrix, MatrixError
+from bot.matrix import Matrix, MatrixError, exchange_keys
 from bot.scheduler import Scheduler
 from storage import events, outbox, users
 from storage.db import Database
@@ -172,14 +172,8 @@ class Bot:
             token = response.next_batch
 
     async def _keys(self) -> None:
-        """End-to-end encryption bookkeeping after each sync: our keys up, others' device keys in."""
         try:
-            if self.client.should_upload_keys:
-                await self.client.keys_upload()
-            if self.client.should_query_keys:
-                await self.client.keys_query()
-            if self.client.should_claim_keys:
-                await self.client.keys_claim(self.client.get_users_for_key_claiming())
+            await exchange_keys(self.client)
         except (nio.LocalProtocolError, OSError, asyncio.TimeoutError) as exc:
             log.warning("key exchange failed (retried after the next sync): %s", exc)
 

@@ -1,4 +1,4 @@
-"""Command line: `zvh-bot run --config FILE`, `zvh-bot dev`, `zvh-bot check-config FILE`."""
+"""Command line: `zvh-bot run --config FILE`, `zvh-bot dev`, `zvh-bot check-config FILE`, `zvh-bot backup`."""
 from __future__ import annotations
 
 import argparse
@@ -22,6 +22,9 @@ def main(argv: list[str] | None = None) -> int:
     dev.add_argument("--port", type=int, default=8008)
     check = sub.add_parser("check-config", help="validate a config file and exit")
     check.add_argument("config", type=Path)
+    save = sub.add_parser("backup", help="write a consistent copy of the database and crypto store (online)")
+    save.add_argument("--config", type=Path, required=True)
+    save.add_argument("--to", type=Path, help="directory for the backup (default: backups/ next to the database)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("nio").setLevel(logging.ERROR)  # nio warns on every error response it parses
@@ -41,6 +44,11 @@ def main(argv: list[str] | None = None) -> int:
         log.warning("%s can be read by other users; it may hold secrets (chmod 600)", args.config)
     if args.cmd == "check-config":
         print(f"{args.config}: ok")
+        return 0
+    if args.cmd == "backup":
+        from bot.backup import backup
+
+        print(backup(config, args.to))
         return 0
     logging.getLogger().setLevel(config.log_level)
     from bot.app import Bot

@@ -82,7 +82,8 @@ class BotConfig(Strict):
     # Who may file referrals: full Matrix IDs, glob patterns ("@*:politie.example"), or bare homeserver domains.
     referrers: list[str] = []
     municipalities: list[str] = Field(min_length=1)
-    encrypt_case_rooms: bool = True
+    # Case rooms and the direct chats the bot opens are end-to-end encrypted.
+    encrypt_rooms: bool = True
     # Days after closure before a case's data is deleted (the regional privacy protocol sets the term).
     retention_days: int = Field(5 * 365, ge=1)
     themes: list[str] = Field(default_factory=lambda: list(DEFAULT_THEMES), min_length=1)

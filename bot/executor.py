@@ -135,7 +135,7 @@ class Executor:
                 room_id = await users.dm_room(tx, p["to_user"])
             if room_id is None:
                 room_id = new_dm = await self._create_once(effect, f"{effect.key}:dm",
-                                                           rooms.direct_chat(p["to_user"], f"{effect.key}:dm"))
+                                                           rooms.direct_chat(self.config, p["to_user"], f"{effect.key}:dm"))
                 async with self.db.transaction() as tx:
                     await users.add_dm_room(tx, p["to_user"], room_id)
         event_id = await self.matrix.send(room_id, p.get("type", "m.room.message"), p["content"], effect.key)
@@ -168,7 +168,12 @@ class Executor:
     async def _do_react(self, effect: Effect):
         p = effect.payload
         content = {"m.relates_to": {"rel_type": "m.annotation", "event_id": p["event_id"], "key": p["key"]}}
-        event_id = await self.matrix.send(p["room_id"], "m.reaction", content, effect.key)
+        try:
+            event_id = await self.matrix.send(p["room_id"], "m.reaction", content, effect.key)
+        except MatrixError as exc:
+            if exc.errcode != "M_DUPLICATE_ANNOTATION":
+                raise
+            event_id = None  # already there (a command redone after a restore from backup): nothing to add
         return {"event_id": event_id}, None
 
     async def _do_join(self, effect: Effect):

@@ -29,6 +29,18 @@ def _check(what: str, response: Any) -> Any:
     return response
 
 
+async def exchange_keys(client: nio.AsyncClient) -> None:
+    """End-to-end encryption bookkeeping after a sync: our keys up, others' device keys in, sessions claimed."""
+    if client.olm is None:
+        return
+    if client.should_upload_keys:
+        await client.keys_upload()
+    if client.should_query_keys:
+        await client.keys_query()
+    if client.should_claim_keys:
+        await client.keys_claim(client.get_users_for_key_claiming())
+
+
 class Matrix:
     def __init__(self, client: nio.AsyncClient, trust_all_devices: bool = True) -> None:
         self.client = client

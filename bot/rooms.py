@@ -9,6 +9,7 @@ from commands.base import Msg
 from storage.cases import Case, Member
 
 CASE_STATE = "nl.zvh.case"
+ENCRYPTION = {"type": "m.room.encryption", "state_key": "", "content": {"algorithm": "m.megolm.v1.aes-sha2"}}
 CREATION_KEY = "nl.zvh.key"  # in m.room.create: lets a retry find the room an interrupted attempt made
 
 
@@ -51,9 +52,8 @@ def case_room(config: Config, bot_user: str, case: Case, members: list[Member], 
         {"type": "m.room.guest_access", "state_key": "", "content": {"guest_access": "forbidden"}},
         {"type": CASE_STATE, "state_key": "", "content": case_state(case, config)},
     ]
-    if config.bot.encrypt_case_rooms:
-        initial_state.append({"type": "m.room.encryption", "state_key": "",
-                              "content": {"algorithm": "m.megolm.v1.aes-sha2"}})
+    if config.bot.encrypt_rooms:
+        initial_state.append(ENCRYPTION)
     if space_id:
         initial_state.append({"type": "m.space.parent", "state_key": space_id,
                               "content": {"via": [config.matrix.server_name], "canonical": True}})
@@ -86,6 +86,7 @@ def space(config: Config, bot_user: str, key: str, room_version: str) -> dict[st
     }
 
 
-def direct_chat(user_id: str, key: str) -> dict[str, Any]:
+def direct_chat(config: Config, user_id: str, key: str) -> dict[str, Any]:
     return {"preset": "trusted_private_chat", "visibility": "private", "is_direct": True, "invite": [user_id],
-            "creation_content": {CREATION_KEY: key}}
+            "creation_content": {CREATION_KEY: key},
+            "initial_state": [ENCRYPTION] if config.bot.encrypt_rooms else []}

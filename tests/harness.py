@@ -17,6 +17,7 @@ import nio
 
 from bot.clock import ENV as CLOCK_ENV
 from bot.local_synapse import LocalSynapse
+from bot.matrix import exchange_keys
 from bot.provision import call, create_screening_room, join, write_config
 
 REPO = Path(__file__).resolve().parent.parent
@@ -70,13 +71,7 @@ class User:
             self._record(response)
 
     async def _keys(self) -> None:
-        if self.client.olm:
-            if self.client.should_upload_keys:
-                await self.client.keys_upload()
-            if self.client.should_query_keys:
-                await self.client.keys_query()
-            if self.client.should_claim_keys:
-                await self.client.keys_claim(self.client.get_users_for_key_claiming())
+        await exchange_keys(self.client)
 
     def _record(self, response: nio.SyncResponse) -> None:
         self._token = response.next_batch
@@ -306,7 +301,7 @@ def make_world(syn: LocalSynapse, workdir: Path, bot_admin: bool = False, encryp
     config_path = workdir / "config.toml"
     bot = {"database": "zvh.db", "region": "Haaglanden", "referral_prefix": "HGL", "screening_room": screening,
            "coordinators": [ids["coordinator"]], "referrers": [f"@melder-*:{syn.server_name}"],
-           "privacy_officers": [ids["privacy"]], "encrypt_case_rooms": encrypted,
+           "privacy_officers": [ids["privacy"]], "encrypt_rooms": encrypted,
            "municipalities": ["Den Haag", "Delft", "Zoetermeer"]}
     bot.update(bot_overrides)
     write_config(

@@ -1,4 +1,5 @@
 """Pure command logic: catalogues, field readers, declarations, and a fuzzed parser that never crashes."""
+from contextlib import asynccontextmanager
 from datetime import datetime
 
 import pytest
@@ -92,36 +93,37 @@ async def test_fuzzed_commands_never_crash(body, tmp_path_factory):
         await db.close()
 
 
+@asynccontextmanager
+async def case_room_context(tmp_path):
+    """The procesregisseur in the room of a seeded case, inside an open transaction."""
+    config = load_config(write(tmp_path))
+    db = await Database.open(":memory:")
+    await seeded_case(db)
+    try:
+        async with db.transaction() as tx:
+            yield Context(tx=tx, config=config, sender="@coord:localhost", room_id="!case", room_kind=RoomKind.CASE,
+                          lang="nl", event_id="$e", now=datetime(2026, 11, 23, 10, tzinfo=config.tz),
+                          case=await cases.get(tx, "HGL-2026-0001"))
+    finally:
+        await db.close()
+
+
 @pytest.mark.parametrize("body", [
     "!actie @coord:localhost <script>alert(1)</script> voor morgen",
     "!herinner morgen 10:00 <img src=x onerror=alert(1)>",
     "!afsluiten <a href='javascript:alert(1)'>klik</a>",
 ])
 async def test_markup_in_commands_is_escaped_in_every_reply(body, tmp_path):
-    config = load_config(write(tmp_path))
-    db = await Database.open(":memory:")
-    await seeded_case(db)
-    async with db.transaction() as tx:
-        ctx = Context(tx=tx, config=config, sender="@coord:localhost", room_id="!case", room_kind=RoomKind.CASE,
-                      lang="nl", event_id="$e", now=datetime(2026, 11, 23, 10, tzinfo=config.tz),
-                      case=await cases.get(tx, "HGL-2026-0001"))
+    async with case_room_context(tmp_path) as ctx:
         await dispatch(ctx, body)
         for effect in [e for e in ctx.effects if hasattr(e, "msg")]:
             _, html = render(effect.msg, "nl")
             assert "<script" not in html and "<img" not in html and "<a href='javascript" not in html
             assert "&lt;" in html
-    await db.close()
 
 
 async def test_overlong_text_is_refused_with_the_usage(tmp_path):
-    config = load_config(write(tmp_path))
-    db = await Database.open(":memory:")
-    await seeded_case(db)
-    async with db.transaction() as tx:
-        ctx = Context(tx=tx, config=config, sender="@coord:localhost", room_id="!case", room_kind=RoomKind.CASE,
-                      lang="nl", event_id="$e", now=datetime(2026, 11, 23, 10, tzinfo=config.tz),
-                      case=await cases.get(tx, "HGL-2026-0001"))
+    async with case_room_context(tmp_path) as ctx:
         with pytest.raises(CommandError) as refused:
             await dispatch(ctx, "!herinner morgen 10:00 " + "x" * 5000)
         assert "te lang (maximaal 2000 tekens)" in render(refused.value.msg, "nl")[0]
-    await db.close()

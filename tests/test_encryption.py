@@ -61,3 +61,16 @@ async def test_members_can_read_the_welcome_sent_before_they_joined(world):
     politie = await world.user("politie")  # a partner's device that exists before the case does
     number, room = await open_case(world, "politie", members=("politie",))  # waits for the welcome, decrypted
     await politie.wait_notice(room, f"casus {number}", sender=world.bot_id)
+
+
+async def test_a_direct_chat_the_bot_opens_is_encrypted_and_readable(world):
+    politie = await world.user("politie")
+    number, room = await open_case(world, "politie", members=("politie",))
+    assert (await politie.command(room, "!actie politie Huisbezoek voor 15 dec")).ok
+    assert (await politie.command(room, "!mijn")).ok  # politie has no direct chat yet: the bot opens one
+    dm = await politie.wait_invite(lambda r, s: any((getattr(e, "content", None) or {}).get("is_direct") for e in s))
+    await politie.join(dm)
+    overview = await politie.wait_notice(dm, "Huisbezoek", sender=world.bot_id)
+    assert number in overview["content"]["body"]
+    state = state_of(world, world.tokens["politie"], dm)
+    assert state[("m.room.encryption", "")]["algorithm"] == "m.megolm.v1.aes-sha2"
