@@ -9,7 +9,7 @@ from typing import Any
 
 import nio
 
-from bot import render
+from bot import metrics, render
 from bot.clock import Clock
 from bot.config import Config
 from bot.executor import Executor, notice
@@ -18,7 +18,7 @@ from bot.faults import crash_point
 from bot.handler import Handler
 from bot.matrix import Matrix, MatrixError, exchange_keys
 from bot.scheduler import Scheduler
-from storage import events, outbox, users
+from storage import events, outbox, schedule, users
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -30,6 +30,7 @@ LONG_POLL_MS = 30_000
 # new /sync competes with them. Bounded, so a long outbox (or an outage) never holds up new commands for long.
 REPLY_HEAD_START_S = 1.0
 BACKFILL_PAGES = 20
+DRAIN_S = 10.0  # on SIGTERM: time the outbox gets to send what is queued
 # Only what the bot acts on; presence, typing and account data would only cost time on every sync.
 SYNC_FILTER: dict[str, Any] = {
     "presence": {"types": []},
@@ -52,7 +53,10 @@ class Bot:
         self.handler: Handler | None = None
         self.scheduler: Scheduler | None = None
         self.clock = Clock.from_env()
+        self.health = metrics.Health()
+        self.metrics_server: metrics.MetricsServer | None = None
         self._stopping = asyncio.Event()
+        self._batch = asyncio.Lock()  # held while a sync batch is handled and its position stored
         self._joining: set[str] = set()
 
     # ---- start and stop ------------------------------------------------------------------------------------------
@@ -74,7 +78,16 @@ class Bot:
         self.executor = Executor(self.db, matrix, self.config)
         self.handler = Handler(self.db, self.config, self.client.user_id, self.clock)
         self.scheduler = Scheduler(self.db, self.config, self.clock, self.executor.wake)
+        if self.config.bot.metrics_port:
+            self.metrics_server = metrics.MetricsServer(self.health, self._storage_gauges,
+                                                        self.config.bot.metrics_host, self.config.bot.metrics_port)
+            await self.metrics_server.start()
         await self._screening_room(matrix)
+
+    async def _storage_gauges(self) -> None:
+        async with self.db.transaction() as tx:
+            metrics.OUTBOX_DEPTH.set(await outbox.depth(tx))
+            metrics.SCHEDULED.set(await schedule.count_pending(tx))
 
     async def _login(self) -> None:
         assert self.db and self.client
@@ -125,9 +138,12 @@ class Bot:
             for task in done:
                 if task is not stop and task.exception():
                     raise task.exception()
+            await self._drain(syncer)
         finally:
             # The sync position is only ever stored after a batch is fully handled, so cancelling is safe.
             self.scheduler.shutdown()
+            if self.metrics_server:
+                await self.metrics_server.stop()
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -136,6 +152,17 @@ class Bot:
 
     def stop(self) -> None:
         self._stopping.set()
+
+    async def _drain(self, syncer: asyncio.Task) -> None:
+        """A graceful stop: let the batch in hand finish and its position be stored, stop reading, then give the
+        outbox a bounded time to send what is queued (what is left is sent after the next start)."""
+        async with self._batch:
+            syncer.cancel()
+        try:
+            await asyncio.wait_for(self.executor.idle.wait(), DRAIN_S)
+        except asyncio.TimeoutError:
+            log.warning("stopping with outbox entries left; they are sent after the next start")
+        log.info("stopped cleanly")
 
     async def run_until_signalled(self) -> None:
         """Run until SIGINT or SIGTERM, then stop cleanly (the sync position is always consistent)."""
@@ -159,16 +186,19 @@ class Bot:
             response = await self.client.sync(timeout=LONG_POLL_MS if token else 0, sync_filter=sync_filter,
                                               since=token)
             if isinstance(response, nio.SyncError):
+                metrics.ERRORS.labels("sync").inc()
                 failures += 1
-                delay = min(60.0, 0.5 * 2 ** failures) * random.uniform(0.5, 1.5)
+                delay = min(30.0, 0.5 * 2 ** failures) * random.uniform(0.5, 1.5)
                 log.warning("sync failed (%s); retrying in %.1fs", response.message, delay)
                 await asyncio.sleep(delay)
                 continue
             failures = 0
-            await self._keys()
-            await self._process(response, initial=token is None)
-            async with self.db.transaction() as tx:
-                await tx.set_meta(SYNC_TOKEN, response.next_batch)
+            self.health.synced()
+            async with self._batch:
+                await self._keys()
+                await self._process(response, initial=token is None)
+                async with self.db.transaction() as tx:
+                    await tx.set_meta(SYNC_TOKEN, response.next_batch)
             token = response.next_batch
 
     async def _keys(self) -> None:

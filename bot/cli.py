@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import sys
 from pathlib import Path
@@ -10,6 +11,17 @@ from pathlib import Path
 from bot.config import ConfigError, config_is_private, load_config
 
 log = logging.getLogger("zvh")
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, for log collectors. Log lines carry ids and counts, never message text."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {"ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"), "level": record.levelname,
+                 "logger": record.name, "message": record.getMessage()}
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,6 +63,9 @@ def main(argv: list[str] | None = None) -> int:
         print(backup(config, args.to))
         return 0
     logging.getLogger().setLevel(config.log_level)
+    if config.log_format == "json":
+        for handler in logging.getLogger().handlers:
+            handler.setFormatter(JsonFormatter())
     from bot.app import Bot
 
     asyncio.run(Bot(config).run_until_signalled())

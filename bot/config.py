@@ -84,6 +84,9 @@ class BotConfig(Strict):
     municipalities: list[str] = Field(min_length=1)
     # Case rooms and the direct chats the bot opens are end-to-end encrypted.
     encrypt_rooms: bool = True
+    # Prometheus metrics and /health, /ready on this port (off when not set); loopback unless said otherwise.
+    metrics_port: int | None = Field(None, ge=1, le=65535)
+    metrics_host: str = "127.0.0.1"
     # Days after closure before a case's data is deleted (the regional privacy protocol sets the term).
     retention_days: int = Field(5 * 365, ge=1)
     themes: list[str] = Field(default_factory=lambda: list(DEFAULT_THEMES), min_length=1)
@@ -130,6 +133,7 @@ class Config(Strict):
     reminders: RemindersConfig = RemindersConfig()
     partners: list[Partner] = []
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
 
     @model_validator(mode="after")
     def _unique_partners(self) -> "Config":

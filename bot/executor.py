@@ -8,7 +8,7 @@ import random
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from bot import rooms
+from bot import metrics, rooms
 from bot.config import Config
 from bot.faults import crash_point
 from bot.matrix import Matrix, MatrixError
@@ -20,7 +20,7 @@ from storage.db import Database, Tx, utcnow
 from storage.outbox import Effect
 
 log = logging.getLogger(__name__)
-MAX_BACKOFF = 300.0
+MAX_BACKOFF = 60.0  # a homeserver back after an outage is used within a minute
 
 
 def notice(msg: Msg, lang: str, reply_to: str | None = None) -> dict[str, Any]:
@@ -91,6 +91,7 @@ class Executor:
         self.performed += 1
 
     async def _failed(self, effect: Effect, exc: Exception, transient: bool) -> None:
+        metrics.ERRORS.labels("outbox").inc()
         async with self.db.transaction() as tx:
             if transient:
                 delay = min(MAX_BACKOFF, 0.5 * 2 ** min(effect.attempts, 12)) * random.uniform(0.8, 1.2)

@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any
 
-from bot import effects
+from bot import effects, metrics
 from bot.clock import Clock
 from bot.config import Config
 from commands.base import CommandError, Context, Msg, RoomKind
@@ -48,6 +48,7 @@ class Handler:
         body = content.get("body")
         if not isinstance(body, str):
             return False
+        started = time.perf_counter()
         in_reply_to = ((content.get("m.relates_to") or {}).get("m.in_reply_to") or {}).get("event_id")
         if in_reply_to:
             body = strip_reply_fallback(body)
@@ -65,9 +66,13 @@ class Handler:
             if self._too_old(event):
                 await self._send_reply(tx, ctx, Msg.of("error.too_old", sent=self._sent_at(event),
                                                        minutes=self.config.bot.max_command_age_minutes))
-                return True
-            await self._run(tx, ctx, body)
-            return True
+                outcome = "too_old"
+            else:
+                outcome = await self._run(tx, ctx, body)
+        name = ctx.command.key if ctx.command else ("answer" if not is_command else "unknown")
+        metrics.COMMANDS.labels(name, outcome).inc()
+        metrics.LATENCY.labels(name).observe(time.perf_counter() - started)
+        return True
 
     async def undecryptable(self, room_id: str, event: dict[str, Any]) -> bool:
         """An encrypted event the bot has no key for: say so (once), rather than stay silent."""
@@ -83,7 +88,8 @@ class Handler:
         log.info("could not decrypt event %s in a room; told the sender", event.get("event_id"))
         return True
 
-    async def _run(self, tx: Tx, ctx: Context, body: str) -> None:
+    async def _run(self, tx: Tx, ctx: Context, body: str) -> str:
+        """Run the command in a savepoint; the outcome for the metrics: ok, refused or error."""
         try:
             async with tx.savepoint():
                 if len(body) > MAX_BODY:
@@ -94,7 +100,7 @@ class Handler:
             usage = ctx.command.usage(ctx.lang, self.config.bot.command_prefix, ctx.form) if ctx.command else None
             await self._send_reply(tx, ctx, Msg.of("error.failed", error=exc.msg, usage=usage))
             await self._react(tx, ctx, FAILED)
-            return
+            return "refused"
         except Exception:
             ref = uuid.uuid4().hex[:8]
             # The reference ties the user's notice to this log line; the body is not logged (it may be personal).
@@ -102,12 +108,14 @@ class Handler:
             ctx.effects.clear()
             await self._send_reply(tx, ctx, Msg.of("error.internal", ref=ref))
             await self._react(tx, ctx, FAILED)
-            return
+            metrics.ERRORS.labels("command").inc()
+            return "error"
         if outcome is Outcome.IGNORED:
-            return
+            return "ignored"
         await self.enqueue_effects(tx, ctx)
         if ctx.reaction or ctx.failed:
             await self._react(tx, ctx, FAILED if ctx.failed else OK)
+        return "refused" if ctx.failed else "ok"
 
     async def enqueue_effects(self, tx: Tx, ctx: Context) -> None:
         await effects.enqueue(tx, self.config, ctx.effects, room_id=ctx.room_id, reply_to=ctx.event_id,

@@ -16,7 +16,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot import effects
+from bot import effects, metrics
 from bot.clock import Clock
 from bot.config import Config
 from bot.faults import crash_point
@@ -93,6 +93,7 @@ class Scheduler:
                                 async with tx.savepoint():
                                     await self._fire(tx, [item], now)
                             except Exception:
+                                metrics.ERRORS.labels("schedule").inc()
                                 log.exception("scheduled item %d (%s) failed", item.id, item.kind)
                 if items:
                     crash_point("after_fire")
@@ -109,5 +110,6 @@ class Scheduler:
         produced = []
         for item in items:
             produced += await Firing(tx, self.config, self.calendar, item, now, batch).run()
+            metrics.FIRED.labels(item.kind).inc()
         await batch.finish(tx)
         await effects.enqueue(tx, self.config, produced)

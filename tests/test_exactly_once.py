@@ -114,3 +114,20 @@ async def test_command_older_than_the_maximum_age_is_not_run_and_the_sender_is_t
     assert melder.reactions_to(dm, event_id) == []
     stop = await melder.command(dm, "!stop")
     assert stop.reaction == "❌"  # the old command started no intake
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.3])
+async def test_sigterm_finishes_what_is_in_flight_and_exits_0(world, delay):
+    melder = await world.user("melder")
+    dm = await melder.dm(world.bot_id)
+    assert (await melder.command(dm, "!melding\n" + REFERRAL_LINES)).ok
+    event_id = await melder.send(dm, "ja")
+    await asyncio.sleep(delay)
+    assert world.bot.stop() == 0  # SIGTERM: a clean exit
+    assert "stopped cleanly" in world.bot.log()
+    world.bot.start()
+    assert (await melder.answer_to(dm, event_id)).ok
+    await asyncio.sleep(SETTLE)
+    assert len(melder.replies_to(dm, event_id)) == 1 and melder.reactions_to(dm, event_id) == ["✅"]
+    mine = await melder.command(dm, "!meldingen")
+    assert len(re.findall(NUMBER, mine.body)) == 1

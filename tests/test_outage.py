@@ -1,0 +1,27 @@
+"""The homeserver goes away for 30 seconds in the middle of a run: the bot backs off, recovers on its own and
+answers every command sent around the outage exactly once. (Runs against the session's Synapse, stopped and
+started again; the tests run one at a time.)"""
+import asyncio
+
+from tests.harness import plain
+
+OUTAGE_S = 30
+RECOVERY = 120.0  # the bot and the test clients back off up to 30 s between attempts
+
+
+async def test_homeserver_outage(world, synapse):
+    melder = await world.user("melder")
+    dm = await melder.dm(world.bot_id)
+    assert (await melder.command(dm, "!help")).ok
+    before = await melder.send(dm, "!meldingen")  # sent just before the outage: maybe answered, maybe not yet
+    synapse.stop()
+    await asyncio.sleep(OUTAGE_S)
+    synapse.start()
+    after = await melder.send(dm, "!help")
+    answered_before = await melder.answer_to(dm, before, timeout=RECOVERY)
+    answered_after = await melder.answer_to(dm, after, timeout=RECOVERY)
+    assert answered_before.ok and answered_after.ok and "!melding" in plain(answered_after.body)
+    await asyncio.sleep(2.0)
+    for event_id in (before, after):
+        assert len(melder.replies_to(dm, event_id)) == 1 and melder.reactions_to(dm, event_id) == ["✅"]
+    assert world.bot.proc.poll() is None  # it stayed up throughout
