@@ -5,6 +5,7 @@ import asyncio
 import logging
 import random
 import signal
+from datetime import datetime, timezone
 from typing import Any
 
 import nio
@@ -56,7 +57,8 @@ class Bot:
         self.health = metrics.Health()
         self.metrics_server: metrics.MetricsServer | None = None
         self._stopping = asyncio.Event()
-        self._batch = asyncio.Lock()  # held while a sync batch is handled and its position stored
+        self._batch = asyncio.Lock()
+        self._retry_task: asyncio.Task | None = None  # held while a sync batch is handled and its position stored
         self._joining: set[str] = set()
 
     # ---- start and stop ------------------------------------------------------------------------------------------
@@ -112,16 +114,36 @@ class Bot:
             await tx.set_meta(ACCESS_TOKEN, response.access_token)
 
     async def _screening_room(self, matrix: Matrix) -> None:
-        """Resolve and join the screening room; a failure is logged and retried, never fatal at start."""
-        room = self.config.bot.screening_room
+        """Resolve and join the screening room. A failure does not stop the bot: it keeps working for DMs and case
+        rooms, retries in the background, and reports in the screening room once it gets in."""
         try:
-            if room.startswith("#"):
-                self.config.bot.screening_room = room = await matrix.resolve_alias(room)
-            await matrix.join(room)
+            await self._join_screening_room(matrix)
         except MatrixError as exc:
-            log.error("cannot join the screening room yet: %s", exc)
-            async with self.db.transaction() as tx:
-                await outbox.enqueue(tx, "join", {"room_id": room, "inviter": None})
+            log.error("cannot join the screening room yet (%s); retrying in the background", exc.errcode or exc)
+            self._retry_task = asyncio.get_running_loop().create_task(self._retry_screening_room(matrix, exc))
+
+    async def _join_screening_room(self, matrix: Matrix) -> None:
+        room = self.config.bot.screening_room
+        if room.startswith("#"):
+            self.config.bot.screening_room = room = await matrix.resolve_alias(room)
+        await matrix.join(room)
+
+    async def _retry_screening_room(self, matrix: Matrix, first: MatrixError) -> None:
+        delay, since = 5.0, datetime.now(timezone.utc)
+        while True:
+            await asyncio.sleep(delay * random.uniform(0.8, 1.2))
+            delay = min(300.0, delay * 2)
+            try:
+                await self._join_screening_room(matrix)
+                break
+            except MatrixError:
+                continue
+        log.info("joined the screening room after a failed start")
+        async with self.db.transaction() as tx:
+            await outbox.enqueue(tx, "send", {"room_id": self.config.bot.screening_room, "content": notice(
+                Msg.of("startup.recovered", problem=first.errcode or str(first.status), since=since),
+                self.config.bot.language)})
+        self.executor.wake()
 
     async def run(self) -> None:
         await self.start()
@@ -142,6 +164,8 @@ class Bot:
         finally:
             # The sync position is only ever stored after a batch is fully handled, so cancelling is safe.
             self.scheduler.shutdown()
+            if self._retry_task:
+                self._retry_task.cancel()
             if self.metrics_server:
                 await self.metrics_server.stop()
             for task in tasks:

@@ -285,10 +285,11 @@ ROLES = ("coordinator", "melder", "politie", "ggz", "buiten", "privacy")
 
 
 def make_world(syn: LocalSynapse, workdir: Path, bot_admin: bool = False, encrypted: bool = False,
-               **bot_overrides: Any) -> World:
+               homeserver: str | None = None, **bot_overrides: Any) -> World:
     """bot_admin: the bot's account is a homeserver admin (then retention purges rooms instead of leaving).
     encrypted: case rooms are end-to-end encrypted and users are encrypting clients; otherwise (most tests, for
-    speed) case rooms are plain and so are the clients."""
+    speed) case rooms are plain and so are the clients. homeserver: where the bot connects (a proxy), if not
+    straight to Synapse."""
     suffix = uuid.uuid4().hex[:6]
     bot_password = uuid.uuid4().hex
     bot_id, bot_token = syn.register(f"zvhbot-{suffix}", bot_password, admin=bot_admin)
@@ -306,7 +307,7 @@ def make_world(syn: LocalSynapse, workdir: Path, bot_admin: bool = False, encryp
     bot.update(bot_overrides)
     write_config(
         config_path,
-        matrix={"homeserver": syn.base_url, "user_id": bot_id, "password": bot_password},
+        matrix={"homeserver": homeserver or syn.base_url, "user_id": bot_id, "password": bot_password},
         bot=bot,
         partners=[
             {"key": "politie", "name": "Politie Haaglanden", "tier": "kern", "contacts": [ids["politie"]]},
