@@ -38,10 +38,11 @@ async def enqueue(tx: Tx, config: Config, effects: list[Effect], *, room_id: str
         elif isinstance(effect, SendFile):
             data = effect.data
             if isinstance(data, Msg):
-                to_lang = await users.language(tx, effect.user_id) or config.bot.language
+                to_lang = (effect.user_id and await users.language(tx, effect.user_id)) or config.bot.language
                 data = f"<!doctype html><meta charset=utf-8>{render_html(data, to_lang)}".encode()
-            rows.append(("send_file", {"to_user": effect.user_id, "filename": effect.filename,
-                                       "mimetype": effect.mimetype, "data": base64.b64encode(data).decode()}))
+            target = {"room_id": effect.room_id} if effect.room_id else {"to_user": effect.user_id}
+            rows.append(("send_file", {**target, "filename": effect.filename, "mimetype": effect.mimetype,
+                                       "data": base64.b64encode(data).decode()}))
         elif isinstance(effect, UpdateCaseState):
             rows.append(("case_state", {"case_id": effect.case_id}))
         elif isinstance(effect, PurgeRoom):

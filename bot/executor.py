@@ -152,8 +152,10 @@ class Executor:
         retry: never two messages)."""
         p = effect.payload
         data = base64.b64decode(p["data"])
-        async with self.db.transaction() as tx:
-            room_id = await users.dm_room(tx, p["to_user"])
+        room_id = p.get("room_id")
+        if room_id is None:
+            async with self.db.transaction() as tx:
+                room_id = await users.dm_room(tx, p["to_user"])
         encrypt = bool(room_id) and await self.matrix.is_encrypted(room_id)
         url, keys = await self.matrix.upload(data, p["mimetype"], p["filename"], encrypt)
         content = {"msgtype": "m.file", "body": p["filename"], "filename": p["filename"],
@@ -162,8 +164,8 @@ class Executor:
             content["file"] = {**keys, "url": url}
         else:
             content["url"] = url
-        send = Effect(effect.id, effect.key, "send", {"to_user": p["to_user"], "content": content}, effect.state,
-                      effect.attempts)
+        target = {"room_id": p["room_id"]} if p.get("room_id") else {"to_user": p["to_user"]}
+        send = Effect(effect.id, effect.key, "send", {**target, "content": content}, effect.state, effect.attempts)
         return await self._do_send(send)
 
     async def _do_react(self, effect: Effect):

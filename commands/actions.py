@@ -10,7 +10,7 @@ from commands import dates, deadlines
 from commands.base import Arg, Choice, Context, Msg, Number, Reply, Rest, Role, RoomKind, command, fail, split_word
 from commands.due import describe, owners_of
 from commands.workdays import WorkCalendar
-from storage import actions, audit, cases, schedule
+from storage import actions, audit, cases, meetings, schedule
 
 IN_CASE = {RoomKind.CASE: Role.CASE_MEMBER}
 FILTERS = {"open": {"nl": "open", "en": "open"}, "all": {"nl": "alle", "en": "all"},
@@ -198,15 +198,17 @@ async def done(ctx: Context, number: int, note: str | None) -> None:
 
 @command("mijn", "mine", where={kind: Role.ANYONE for kind in RoomKind})
 async def mine(ctx: Context) -> None:
-    """Answered in the DM: an overview across cases does not belong in one case's room."""
+    """Your open actions and upcoming meetings across cases, answered in the DM: an overview across cases does not
+    belong in one case's room."""
     today = ctx.now.date()
     items = [describe(a, today, calendar(ctx)) for a in await actions.open_for_user(ctx.tx, ctx.sender)]
     # Overdue first, then by due date; actions without a date last.
     items.sort(key=lambda d: (d["action"].due_date is None, d["action"].due_date or date.max, d["action"].case_id,
                               d["action"].number))
+    upcoming = await meetings.upcoming_for_user(ctx.tx, ctx.sender, ctx.now)
     await audit.append(ctx.tx, ctx.sender, "actions.overview", purpose="own work", count=len(items))
     if ctx.room_kind is RoomKind.DM:
-        ctx.reply("mine.list", items=items)
+        ctx.reply("mine.list", items=items, meetings=upcoming)
     else:
-        ctx.dm(ctx.sender, "mine.list", items=items)
+        ctx.dm(ctx.sender, "mine.list", items=items, meetings=upcoming)
         ctx.reply("mine.sent_to_dm")

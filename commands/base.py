@@ -83,12 +83,14 @@ class CreateCaseRoom:
 
 @dataclass(frozen=True)
 class SendFile:
-    """A document for one person, in their direct chat (an export for the privacy officer)."""
+    """A document for one person in their direct chat (an export for the privacy officer), or for a room (an .ics
+    invitation in the case room)."""
 
-    user_id: str
+    user_id: str | None
     filename: str
     mimetype: str
     data: bytes | Msg  # a Msg is rendered as an HTML document in the recipient's language
+    room_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -339,8 +341,10 @@ class Command:
 
     def choose(self, rest: str) -> Form:
         word, _ = split_word(rest)
+        if not word:  # no arguments: the form that needs none (`!overleg` lists), else the first
+            return next((f for f in self.forms if not any(a.required for a in f.args)), self.forms[0])
         for form in self.forms:
-            if not form.args or not word or form.args[0].accepts(word):
+            if not form.args or form.args[0].accepts(word):
                 return form
         return self.forms[-1]
 

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 
 from bot.config import MXID_PATTERN
 from commands.base import Choice, Context, Rest, Role, RoomKind, UpdateCaseState, Word, command, fail
-from storage import actions, audit, cases, schedule
+from storage import actions, audit, cases, meetings, schedule
 from storage.db import iso
 
 LEADS = {"case": {"nl": "casus", "en": "case"}, "process": {"nl": "proces", "en": "process"}}
@@ -24,8 +25,9 @@ async def card_params(tx, config, case: cases.Case) -> dict:
         "case": case,
         "partners": [config.partner(k).name if config.partner(k) else k for k in await cases.partners(tx, case.id)],
         "members": await cases.members(tx, case.id),
-        # Meetings and the plan arrive with their own issues; the card already has their place.
-        "next_meeting": None,
+        # The plan arrives with their own issues; the card already has their place.
+        "next_meeting": next((m.starts_at for m in await meetings.upcoming(tx, case.id, datetime.now(timezone.utc))),
+                             None),
         "open_actions": await actions.count_open(tx, case.id),
         "plan_version": None,
     }

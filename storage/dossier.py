@@ -13,6 +13,7 @@ CASE_TABLES = {
     "schedule": "case_id = ?",
     "reminders": "case_id = ?",
     "action_history": "case_id = ?",
+    "meetings": "case_id = ?",
     "actions": "case_id = ?",
     "case_members": "case_id = ?",
     "case_partners": "case_id = ?",
@@ -40,7 +41,8 @@ async def delete(tx: Tx, case_id: str, deleted_at: str) -> None:
     case = await tx.one("SELECT created_at, closed_at FROM cases WHERE id = ?", (case_id,))
     for table, where in CASE_TABLES.items():
         await tx.execute(f"DELETE FROM {table} WHERE {where}", (case_id,))
-    await tx.execute("DELETE FROM counters WHERE name IN (?, ?)", (f"action:{case_id}", f"reminder:{case_id}"))
+    await tx.execute("DELETE FROM counters WHERE name IN (?, ?, ?)",
+                     (f"action:{case_id}", f"reminder:{case_id}", f"meeting:{case_id}"))
     await tx.execute("DELETE FROM cases WHERE id = ?", (case_id,))
     await tx.execute("DELETE FROM referrals WHERE id = ?", (case_id,))
     await tx.execute("INSERT INTO deletions(case_id, opened_at, closed_at, deleted_at) VALUES (?, ?, ?, ?)",

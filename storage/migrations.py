@@ -80,8 +80,18 @@ V3_RETENTION = [
     "ALTER TABLE cases ADD COLUMN close_reason TEXT",
 ]
 
+V4_MEETINGS = [
+    # Case meetings (overleg), numbered per case; times in UTC, shown in the configured zone.
+    """CREATE TABLE meetings (
+        case_id TEXT NOT NULL REFERENCES cases(id), number INTEGER NOT NULL, starts_at TEXT NOT NULL,
+        minutes INTEGER NOT NULL, place TEXT, status TEXT NOT NULL, sequence INTEGER NOT NULL DEFAULT 0,
+        created_by TEXT NOT NULL, created_at TEXT NOT NULL, cancel_reason TEXT, PRIMARY KEY (case_id, number))""",
+    "CREATE INDEX meetings_upcoming ON meetings(status, starts_at)",
+]
+
 MIGRATIONS: list[tuple[str, list[str]]] = [
     ("foundation: referrals, cases, outbox, exactly-once bookkeeping, audit log", V1_FOUNDATION),
     ("actions, reminders and the schedule", V2_ACTIONS_AND_SCHEDULE),
     ("retention: deletion records", V3_RETENTION),
+    ("meetings", V4_MEETINGS),
 ]

@@ -42,12 +42,12 @@ async def test_escalation_creates_one_private_case_room(world):
 
     # The room sits in the region's space, and the coordinator is invited to the space.
     parent = next(key for (kind, key) in state if kind == "m.space.parent")
+    await coordinator.wait_invite(lambda r, s: r == parent)  # the space entry is made just before this invite
     bot = bot_session(world)
     space_state = state_of(world, bot["token"], parent)
     assert (("m.space.child", room) in space_state)
     create = space_state[("m.room.create", "")]
     assert create["type"] == "m.space"
-    await coordinator.wait_invite(lambda r, s: r == parent)
 
     # Exactly one room for this case among the bot's rooms.
     rooms = bot["get"]("/_matrix/client/v3/joined_rooms")["joined_rooms"]

@@ -1,8 +1,8 @@
-"""A case's life, driven while the bot is killed (SIGKILL) twice inside every step, 22 kill points in all: after
+"""A case's life, driven while the bot is killed (SIGKILL) twice inside every step, 24 kill points in all: after
 each restart the run completes, with no duplicate rooms, invites, messages or items, and nothing missing.
 
-(The lifecycle covers what exists today: referral, triage, case room, direction, actions, reminders, partners,
-closing. Meetings and the plan join it when they are built.)"""
+(The lifecycle covers what exists today: referral, triage, case room, direction, a meeting, actions, reminders,
+partners, closing. The plan joins it when it is built.)"""
 import asyncio
 import re
 import sqlite3
@@ -43,6 +43,7 @@ async def test_lifecycle_survives_sigkill_inside_every_step(world):
         await user.wait_invite(lambda r, s: r == room, timeout=WAIT * 2)
         await user.join(room)
     await run(coordinator, room, f"!regie casus {world.ids['politie']}")
+    await run(coordinator, room, "!overleg 10 dec 14u 1u Stadskantoor")
     await run(coordinator, room, "!actie politie Huisbezoek voor 15 dec")
     await run(politie, room, "!actie 1 uitstellen 18 dec wacht op het rapport")
     await run(politie, room, "!herinner morgen 10:00 Corporatie bellen")
@@ -50,7 +51,7 @@ async def test_lifecycle_survives_sigkill_inside_every_step(world):
     await run(politie, room, "!klaar 1 Huisbezoek gedaan")
     await run(coordinator, room, "!casus")
     await run(coordinator, room, "!afsluiten Doelen bereikt")
-    assert len(sent) == 11  # 22 kill points
+    assert len(sent) == 12  # 24 kill points
 
     await asyncio.sleep(SETTLE)
     for user, where, event_id in sent:  # every command answered once, marked once
@@ -67,6 +68,7 @@ async def test_lifecycle_survives_sigkill_inside_every_step(world):
         assert count("SELECT COUNT(*) FROM actions") == 1
         assert count("SELECT status FROM actions") == "done"
         assert count("SELECT COUNT(*) FROM reminders") == 1
+        assert count("SELECT COUNT(*) FROM meetings") == 1
         assert count("SELECT COUNT(*) FROM case_members WHERE org_key = 'ggz'") == 1
         assert count("SELECT COUNT(*) FROM outbox WHERE state IN ('pending', 'attempted', 'failed')") == 0
         created = count("SELECT COUNT(*) FROM outbox WHERE kind = 'create_case_room' AND state = 'done'")

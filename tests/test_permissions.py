@@ -49,6 +49,7 @@ EXPECTED = {
     "actie": (f"{PEOPLE['partner']} Intake plannen voor 15 dec", {CASE: MEMBERS}),
     "acties": ("", {CASE: MEMBERS}),
     "klaar": ("1", {CASE: MEMBERS}),
+    "overleg": ("", {CASE: MEMBERS}),
     "herinner": ("morgen 10:00 Bellen", {CASE: MEMBERS, DM: EVERYONE}),
     "herinneringen": ("", {CASE: MEMBERS, DM: EVERYONE}),
     "herinnering": ("1 weg", {CASE: MEMBERS, DM: EVERYONE}),

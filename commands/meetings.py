@@ -1,0 +1,121 @@
+"""Case meetings (overleg): plan, list, move, cancel; each change posts an .ics the members' calendars take in.
+The invitation carries the case number only: calendars sync to phones and servers outside the partnership."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from icalendar import Calendar, Event
+
+from commands import dates
+from commands.actions import date_error
+from commands.base import Choice, Context, Number, Rest, Role, RoomKind, SendFile, command, fail, split_word
+from storage import audit, meetings
+
+IN_CASE = {RoomKind.CASE: Role.CASE_MEMBER}
+MOVE = {"move": {"nl": "verzetten", "en": "move"}}
+CANCEL = {"cancel": {"nl": "annuleren", "en": "cancel"}}
+DEFAULT_MINUTES = 60
+MAX_PLACE = 200
+
+
+def ics(meeting: meetings.Meeting, region: str, cancelled: bool = False) -> bytes:
+    calendar = Calendar()
+    calendar.add("prodid", "-//ZVH bot//overleg//NL")
+    calendar.add("version", "2.0")
+    calendar.add("method", "CANCEL" if cancelled else "PUBLISH")
+    event = Event()
+    event.add("uid", f"{meeting.case_id}-{meeting.number}@zvh-bot")
+    event.add("sequence", meeting.sequence)
+    event.add("summary", f"Casusoverleg {meeting.case_id} #{meeting.number}")
+    event.add("dtstart", meeting.starts_at)
+    event.add("dtend", meeting.starts_at + timedelta(minutes=meeting.minutes))
+    event.add("dtstamp", datetime.now(meeting.starts_at.tzinfo))
+    event.add("description", f"Zorg- en Veiligheidshuis {region}")
+    if meeting.place:
+        event.add("location", meeting.place)
+    if cancelled:
+        event.add("status", "CANCELLED")
+    calendar.add_component(event)
+    return calendar.to_ical()
+
+
+def post_ics(ctx: Context, meeting: meetings.Meeting, cancelled: bool = False) -> None:
+    ctx.effects.append(SendFile(None, f"overleg-{meeting.case_id}-{meeting.number}.ics", "text/calendar",
+                                ics(meeting, ctx.config.bot.region, cancelled), room_id=ctx.room_id))
+
+
+async def meeting_to_change(ctx: Context, number: int) -> meetings.Meeting:
+    meeting = await meetings.get(ctx.tx, ctx.case.id, number)
+    if meeting is None or meeting.status != meetings.PLANNED:
+        raise fail("meeting.not_found", number=number)
+    if ctx.sender not in (meeting.created_by, ctx.case.procesregisseur, ctx.case.casusregisseur):
+        raise fail("meeting.not_allowed", number=number)
+    return meeting
+
+
+def read_moment(ctx: Context, text: str) -> tuple[datetime, str]:
+    try:
+        when, rest = dates.split_when(text, ctx.now) if text.strip() else (None, "")
+    except dates.DateError as exc:
+        if exc.reason == "unreadable":  # a moment with nothing after it: split_when wants a rest
+            try:
+                return dates.parse_when(text, ctx.now).at, ""
+            except dates.DateError as again:
+                raise date_error(again) from None
+        raise date_error(exc) from None
+    if when is None:
+        raise fail("error.missing_argument", usage=True, name="wanneer" if ctx.lang == "nl" else "when")
+    return when.at, rest
+
+
+@command("overleg", "meeting", where=IN_CASE, args=(Choice("verzetten", "move", MOVE), Number("#"),
+                                                      Rest("wanneer", "when")))
+async def move(ctx: Context, _: str, number: int, when: str) -> None:
+    ctx.require_open_case()
+    meeting = await meeting_to_change(ctx, number)
+    starts_at, extra = read_moment(ctx, when)
+    if extra:
+        raise fail("error.too_many_arguments", usage=True, extra=extra[:80])
+    await meetings.move(ctx.tx, meeting, starts_at)
+    moved = await meetings.get(ctx.tx, meeting.case_id, number)
+    await audit.append(ctx.tx, ctx.sender, "meeting.moved", case_id=meeting.case_id, purpose="case", number=number)
+    post_ics(ctx, moved)
+    ctx.reply("meeting.moved", meeting=moved, old=meeting.starts_at)
+
+
+@command("overleg", "meeting", where=IN_CASE, args=(Choice("annuleren", "cancel", CANCEL), Number("#"),
+                                                      Rest("reden", "reason", required=False)))
+async def cancel(ctx: Context, _: str, number: int, reason: str | None) -> None:
+    meeting = await meeting_to_change(ctx, number)
+    await meetings.cancel(ctx.tx, meeting, reason)
+    cancelled = await meetings.get(ctx.tx, meeting.case_id, number)
+    await audit.append(ctx.tx, ctx.sender, "meeting.cancelled", case_id=meeting.case_id, purpose="case",
+                       number=number)
+    post_ics(ctx, cancelled, cancelled=True)
+    ctx.reply("meeting.cancelled", meeting=cancelled, reason=reason)
+
+
+@command("overleg", "meeting", where=IN_CASE, args=(Rest("wanneer [duur] [plaats]", "when [duration] [place]",
+                                                         required=False),))
+async def plan_or_list(ctx: Context, text: str | None) -> None:
+    case = ctx.case
+    if not text:
+        ctx.reply("meeting.list", meetings=await meetings.upcoming(ctx.tx, case.id, ctx.now), case_id=case.id)
+        return
+    ctx.require_open_case()
+    starts_at, rest = read_moment(ctx, text)
+    minutes, place = DEFAULT_MINUTES, rest
+    first, after = split_word(rest)
+    for candidate, remainder in ((" ".join(rest.split()[:2]), " ".join(rest.split()[2:])), (first, after)):
+        try:
+            length = dates.parse_duration(candidate)
+        except dates.DateError:
+            continue
+        if length <= timedelta(hours=12):
+            minutes, place = int(length.total_seconds() // 60), remainder
+            break
+    meeting = await meetings.create(ctx.tx, case.id, starts_at, minutes, place.strip()[:MAX_PLACE] or None,
+                                    ctx.sender)
+    await audit.append(ctx.tx, ctx.sender, "meeting.planned", case_id=case.id, purpose="case", number=meeting.number)
+    post_ics(ctx, meeting)
+    ctx.reply("meeting.planned", meeting=meeting)

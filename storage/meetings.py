@@ -1,0 +1,67 @@
+"""Case meetings (overleg): when, how long, where; moved and cancelled ones keep their number."""
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+
+from storage import counters
+from storage.db import Tx, iso, utcnow
+
+PLANNED, CANCELLED = "planned", "cancelled"
+
+
+@dataclass(frozen=True)
+class Meeting:
+    case_id: str
+    number: int
+    starts_at: datetime
+    minutes: int
+    place: str | None
+    status: str
+    sequence: int  # bumped on every change, so calendar apps replace the event
+    created_by: str
+    created_at: str
+    cancel_reason: str | None
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> "Meeting":
+        data = dict(row)
+        data["starts_at"] = datetime.fromisoformat(data["starts_at"])
+        return cls(**data)
+
+
+async def create(tx: Tx, case_id: str, starts_at: datetime, minutes: int, place: str | None, actor: str) -> Meeting:
+    number = await counters.next_value(tx, f"meeting:{case_id}")
+    await tx.execute(
+        "INSERT INTO meetings(case_id, number, starts_at, minutes, place, status, created_by, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (case_id, number, iso(starts_at), minutes, place, PLANNED, actor, utcnow()))
+    return await get(tx, case_id, number)
+
+
+async def get(tx: Tx, case_id: str, number: int) -> Meeting | None:
+    row = await tx.one("SELECT * FROM meetings WHERE case_id = ? AND number = ?", (case_id, number))
+    return Meeting.from_row(row) if row else None
+
+
+async def upcoming(tx: Tx, case_id: str, now: datetime) -> list[Meeting]:
+    rows = await tx.all("SELECT * FROM meetings WHERE case_id = ? AND status = ? AND starts_at > ? "
+                        "ORDER BY starts_at", (case_id, PLANNED, iso(now)))
+    return [Meeting.from_row(r) for r in rows]
+
+
+async def upcoming_for_user(tx: Tx, user_id: str, now: datetime) -> list[Meeting]:
+    """The planned meetings of every case the person takes part in."""
+    rows = await tx.all("SELECT g.* FROM meetings g JOIN case_members m ON m.case_id = g.case_id AND m.user_id = ? "
+                        "WHERE g.status = ? AND g.starts_at > ? ORDER BY g.starts_at", (user_id, PLANNED, iso(now)))
+    return [Meeting.from_row(r) for r in rows]
+
+
+async def move(tx: Tx, meeting: Meeting, starts_at: datetime) -> None:
+    await tx.execute("UPDATE meetings SET starts_at = ?, sequence = sequence + 1 WHERE case_id = ? AND number = ?",
+                     (iso(starts_at), meeting.case_id, meeting.number))
+
+
+async def cancel(tx: Tx, meeting: Meeting, reason: str | None) -> None:
+    await tx.execute("UPDATE meetings SET status = ?, cancel_reason = ?, sequence = sequence + 1 "
+                     "WHERE case_id = ? AND number = ?", (CANCELLED, reason, meeting.case_id, meeting.number))

@@ -1,0 +1,61 @@
+"""Case meetings end to end: plan (with an .ics the calendar takes in), list, move, cancel; the case card and
+!mijn show what is coming."""
+from datetime import datetime, timedelta
+
+import pytest
+from icalendar import Calendar
+
+from tests.conftest import AMSTERDAM
+from tests.harness import open_case, plain
+from tests.test_privacy import download
+
+
+def ics_files(user, room: str) -> list[dict]:
+    return [e["content"] for e in user.events.get(room, []) if e["content"].get("msgtype") == "m.file"
+            and e["content"]["body"].endswith(".ics")]
+
+
+async def read_ics(user, content: dict):
+    return next(iter(Calendar.from_ical(await download(user, content)).walk("VEVENT")))
+
+
+@pytest.mark.clock("2026-11-30T10:00:00")
+async def test_plan_list_move_and_cancel_a_meeting(world):
+    number, room = await open_case(world, "politie", members=("politie",))
+    coordinator, politie = await world.user("coordinator"), await world.user("politie")
+    planned = await coordinator.command(room, "!overleg vrijdag 14u 90 min Stadskantoor, kamer 3")
+    assert planned.ok and "#1" in planned.body and "vr 4 december 2026 14:00" in planned.body
+    assert "90 minuten" in planned.body and "Stadskantoor, kamer 3" in planned.body
+    invitation = await coordinator.wait_for(lambda: ics_files(coordinator, room), what=".ics")
+    event = await read_ics(coordinator, invitation[0])
+    assert event.decoded("dtstart") == datetime(2026, 12, 4, 14, 0, tzinfo=AMSTERDAM)
+    assert event.decoded("dtend") - event.decoded("dtstart") == timedelta(minutes=90)
+    assert str(event["summary"]) == f"Casusoverleg {number} #1" and "J.D." not in str(event)  # no names
+
+    bad = await politie.command(room, "!overleg gisteren 10:00")
+    assert bad.reaction == "❌" and "verleden" in bad.body
+    listed = await politie.command(room, "!overleg")
+    assert "#1" in listed.body and "Stadskantoor" in listed.body
+    card = await politie.command(room, "!casus")
+    assert "Volgend overleg: vr 4 december 2026 14:00" in card.body
+
+    refused = await politie.command(room, "!overleg verzetten 1 maandag 9:00")
+    assert refused.reaction == "❌" and "regie" in refused.body
+    moved = await coordinator.command(room, "!overleg verzetten 1 maandag 9:00")
+    assert moved.ok and "ma 7 december 2026 09:00" in moved.body
+    updated = await coordinator.wait_for(lambda: (lambda f: f if len(f) >= 2 else None)(ics_files(coordinator, room)),
+                                         what="updated .ics")
+    event = await read_ics(coordinator, updated[-1])
+    assert event.decoded("dtstart") == datetime(2026, 12, 7, 9, 0, tzinfo=AMSTERDAM) and event["sequence"] == 1
+
+    pdm = await politie.dm(world.bot_id)
+    assert (await politie.command(room, "!mijn")).ok
+    mine = plain((await politie.wait_notice(pdm, "komende overleggen", sender=world.bot_id))["content"]["body"])
+    assert f"{number} overleg #1 · ma 7 december 2026 09:00" in mine
+
+    cancelled = await coordinator.command(room, "!overleg annuleren 1 Casus loopt anders")
+    assert cancelled.ok and "geannuleerd" in cancelled.body
+    last = await coordinator.wait_for(lambda: (lambda f: f if len(f) >= 3 else None)(ics_files(coordinator, room)),
+                                      what="cancellation .ics")
+    assert str((await read_ics(coordinator, last[-1]))["status"]) == "CANCELLED"
+    assert "geen overleg gepland" in (await politie.command(room, "!overleg")).body
