@@ -42,7 +42,7 @@ async def enqueue(tx: Tx, config: Config, effects: list[Effect], *, room_id: str
                 data = f"<!doctype html><meta charset=utf-8>{render_html(data, to_lang)}".encode()
             target = {"room_id": effect.room_id} if effect.room_id else {"to_user": effect.user_id}
             rows.append(("send_file", {**target, "filename": effect.filename, "mimetype": effect.mimetype,
-                                       "data": base64.b64encode(data).decode()}))
+                                       "data": base64.b64encode(data).decode(), "pin": effect.pin}))
         elif isinstance(effect, UpdateCaseState):
             rows.append(("case_state", {"case_id": effect.case_id}))
         elif isinstance(effect, PurgeRoom):

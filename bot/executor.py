@@ -166,7 +166,16 @@ class Executor:
             content["url"] = url
         target = {"room_id": p["room_id"]} if p.get("room_id") else {"to_user": p["to_user"]}
         send = Effect(effect.id, effect.key, "send", {**target, "content": content}, effect.state, effect.attempts)
-        return await self._do_send(send)
+        result, follow_up = await self._do_send(send)
+        if p.get("pin"):
+            await self._pin(result["room_id"], result["event_id"])
+        return result, follow_up
+
+    async def _pin(self, room_id: str, event_id: str) -> None:
+        """Add to the room's pinned events; a retry finds it pinned already."""
+        pinned = (await self.matrix.get_state(room_id, "m.room.pinned_events") or {}).get("pinned", [])
+        if event_id not in pinned:
+            await self.matrix.put_state(room_id, "m.room.pinned_events", {"pinned": [*pinned, event_id]})
 
     async def _do_react(self, effect: Effect):
         p = effect.payload

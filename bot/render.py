@@ -63,6 +63,7 @@ def environment(lang: str) -> Environment:
         field=lambda key: key if lang == "nl" else next((f.en for f in FIELDS if f.key == key), key),
         status=_word(lang, "word.status"),
         status_filter=_word(lang, "word.filter"),
+        measure=_word(lang, "word.measure"),
         outcome=_word(lang, "word.outcome"),
         room=_word(lang, "word.room"),
         role=_word(lang, "word.role"),

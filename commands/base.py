@@ -91,6 +91,7 @@ class SendFile:
     mimetype: str
     data: bytes | Msg  # a Msg is rendered as an HTML document in the recipient's language
     room_id: str | None = None
+    pin: bool = False  # pinned in the room (an adopted plan)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,9 @@ from enum import Enum
 from commands import intake
 from commands.base import REGISTRY, Command, Context, RoomKind, fail, lookup, split_word
 # Importing the command modules registers their commands.
-from commands import actions, cases, general, meetings, partners, privacy, referrals, reminders  # noqa: F401
+from commands import (  # noqa: F401
+    actions, cases, general, meetings, partners, plan, privacy, referrals, reminders,
+)
 
 
 class Outcome(str, Enum):

@@ -14,6 +14,10 @@ CASE_TABLES = {
     "reminders": "case_id = ?",
     "action_history": "case_id = ?",
     "meetings": "case_id = ?",
+    "plan_agreements": "case_id = ?",
+    "plan_items": "case_id = ?",
+    "plans": "case_id = ?",
+    "archive": "case_id = ?",
     "actions": "case_id = ?",
     "case_members": "case_id = ?",
     "case_partners": "case_id = ?",
@@ -30,7 +34,9 @@ async def collect(tx: Tx, case_id: str) -> dict[str, Any] | None:
         "case": dict(case) if case else None,
     }
     for table, where in CASE_TABLES.items():
-        dossier[table] = [dict(r) for r in await tx.all(f"SELECT * FROM {table} WHERE {where}", (case_id,))]
+        rows = await tx.all(f"SELECT * FROM {table} WHERE {where}", (case_id,))
+        dossier[table] = [{k: v.decode("utf-8", "replace") if isinstance(v, bytes) else v for k, v in dict(r).items()}
+                          for r in rows]
     dossier["audit_log"] = await audit.of_case(tx, case_id)
     return dossier
 
@@ -39,12 +45,13 @@ async def delete(tx: Tx, case_id: str, deleted_at: str) -> None:
     """Retention: the case's data goes; a deletion record (number and dates) stays. The audit trail stays too:
     it holds who did what and when, no case content, and the hash chain must stay whole."""
     case = await tx.one("SELECT created_at, closed_at FROM cases WHERE id = ?", (case_id,))
-    for table, where in CASE_TABLES.items():
-        await tx.execute(f"DELETE FROM {table} WHERE {where}", (case_id,))
-    await tx.execute("DELETE FROM counters WHERE name IN (?, ?, ?)",
-                     (f"action:{case_id}", f"reminder:{case_id}", f"meeting:{case_id}"))
-    await tx.execute("DELETE FROM cases WHERE id = ?", (case_id,))
-    await tx.execute("DELETE FROM referrals WHERE id = ?", (case_id,))
+    # The deletion record first: the archive lets go of a case's documents only once it exists.
     await tx.execute("INSERT INTO deletions(case_id, opened_at, closed_at, deleted_at) VALUES (?, ?, ?, ?)",
                      (case_id, case["created_at"] if case else deleted_at, case["closed_at"] if case else None,
                       deleted_at))
+    for table, where in CASE_TABLES.items():
+        await tx.execute(f"DELETE FROM {table} WHERE {where}", (case_id,))
+    await tx.execute("DELETE FROM counters WHERE name IN (?, ?, ?, ?)",
+                     (f"action:{case_id}", f"reminder:{case_id}", f"meeting:{case_id}", f"plan:{case_id}"))
+    await tx.execute("DELETE FROM cases WHERE id = ?", (case_id,))
+    await tx.execute("DELETE FROM referrals WHERE id = ?", (case_id,))

@@ -89,9 +89,37 @@ V4_MEETINGS = [
     "CREATE INDEX meetings_upcoming ON meetings(status, starts_at)",
 ]
 
+V5_PLAN_AND_ARCHIVE = [
+    # The one shared plan of a case: goals per life domain and interventions per partner, a version that goes up
+    # with every change, and which organisations agreed to which version.
+    """CREATE TABLE plan_items (
+        case_id TEXT NOT NULL REFERENCES cases(id), number INTEGER NOT NULL, kind TEXT NOT NULL, domain TEXT,
+        measure TEXT, partner TEXT, goal INTEGER, text TEXT NOT NULL, created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL, PRIMARY KEY (case_id, number))""",
+    """CREATE TABLE plans (
+        case_id TEXT PRIMARY KEY REFERENCES cases(id), version INTEGER NOT NULL, review_date TEXT,
+        adopted_version INTEGER)""",
+    """CREATE TABLE plan_agreements (
+        case_id TEXT NOT NULL, version INTEGER NOT NULL, org TEXT NOT NULL, user_id TEXT NOT NULL, at TEXT NOT NULL,
+        PRIMARY KEY (case_id, version, org))""",
+    # Adopted documents, unchangeable: the database itself refuses edits; only retention may remove them, after
+    # the case's deletion record is written.
+    """CREATE TABLE archive (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, case_id TEXT NOT NULL, kind TEXT NOT NULL, version INTEGER,
+        title TEXT NOT NULL, content BLOB NOT NULL, sha256 TEXT NOT NULL, created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL)""",
+    "CREATE INDEX archive_by_case ON archive(case_id, id)",
+    """CREATE TRIGGER archive_unchangeable BEFORE UPDATE ON archive
+        BEGIN SELECT RAISE(ABORT, 'archived documents cannot be changed'); END""",
+    """CREATE TRIGGER archive_kept BEFORE DELETE ON archive
+        WHEN NOT EXISTS (SELECT 1 FROM deletions WHERE case_id = OLD.case_id)
+        BEGIN SELECT RAISE(ABORT, 'archived documents are kept until the retention term ends'); END""",
+]
+
 MIGRATIONS: list[tuple[str, list[str]]] = [
     ("foundation: referrals, cases, outbox, exactly-once bookkeeping, audit log", V1_FOUNDATION),
     ("actions, reminders and the schedule", V2_ACTIONS_AND_SCHEDULE),
     ("retention: deletion records", V3_RETENTION),
     ("meetings", V4_MEETINGS),
+    ("the plan and the archive", V5_PLAN_AND_ARCHIVE),
 ]

@@ -1,8 +1,8 @@
-"""A case's life, driven while the bot is killed (SIGKILL) twice inside every step, 24 kill points in all: after
+"""A case's life, driven while the bot is killed (SIGKILL) twice inside every step, 32 kill points in all: after
 each restart the run completes, with no duplicate rooms, invites, messages or items, and nothing missing.
 
-(The lifecycle covers what exists today: referral, triage, case room, direction, a meeting, actions, reminders,
-partners, closing. The plan joins it when it is built.)"""
+Referral, triage, case room, direction, a meeting, actions, a reminder, the plan (goal, agreement, adoption),
+a partner added, closing."""
 import asyncio
 import re
 import sqlite3
@@ -47,11 +47,15 @@ async def test_lifecycle_survives_sigkill_inside_every_step(world):
     await run(coordinator, room, "!actie politie Huisbezoek voor 15 dec")
     await run(politie, room, "!actie 1 uitstellen 18 dec wacht op het rapport")
     await run(politie, room, "!herinner morgen 10:00 Corporatie bellen")
+    await run(coordinator, room, "!plan doel huisvesting Stabiele woonplek")
+    await run(politie, room, "!plan akkoord")
+    await run(coordinator, room, "!plan akkoord")
+    await run(coordinator, room, "!plan vaststellen")
     await run(coordinator, room, "!partner toevoegen ggz")
     await run(politie, room, "!klaar 1 Huisbezoek gedaan")
     await run(coordinator, room, "!casus")
     await run(coordinator, room, "!afsluiten Doelen bereikt")
-    assert len(sent) == 12  # 24 kill points
+    assert len(sent) == 16  # 32 kill points
 
     await asyncio.sleep(SETTLE)
     for user, where, event_id in sent:  # every command answered once, marked once
@@ -61,6 +65,9 @@ async def test_lifecycle_survives_sigkill_inside_every_step(world):
                   if any(number in (getattr(e, "name", "") or "") for e in state)]
     assert case_rooms == [room]  # one room, however often room creation was interrupted
     await ggz.wait_for(lambda: room in ggz.invites, what="ggz invited")
+    files = sorted(e["content"]["body"] for e in coordinator.events.get(room, [])
+                   if e["content"].get("msgtype") == "m.file")
+    assert files == [f"overleg-{number}-1.ics", f"plan-{number}-v1.html"]  # each document posted once
     with sqlite3.connect(world.workdir / "zvh.db") as db:
         count = lambda sql: db.execute(sql).fetchone()[0]  # noqa: E731
         assert count("SELECT COUNT(*) FROM referrals") == 1
@@ -69,6 +76,7 @@ async def test_lifecycle_survives_sigkill_inside_every_step(world):
         assert count("SELECT status FROM actions") == "done"
         assert count("SELECT COUNT(*) FROM reminders") == 1
         assert count("SELECT COUNT(*) FROM meetings") == 1
+        assert count("SELECT COUNT(*) FROM archive") == 1
         assert count("SELECT COUNT(*) FROM case_members WHERE org_key = 'ggz'") == 1
         assert count("SELECT COUNT(*) FROM outbox WHERE state IN ('pending', 'attempted', 'failed')") == 0
         created = count("SELECT COUNT(*) FROM outbox WHERE kind = 'create_case_room' AND state = 'done'")

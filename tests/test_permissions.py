@@ -50,6 +50,8 @@ EXPECTED = {
     "acties": ("", {CASE: MEMBERS}),
     "klaar": ("1", {CASE: MEMBERS}),
     "overleg": ("", {CASE: MEMBERS}),
+    "plan": ("", {CASE: MEMBERS}),
+    "archief": ("", {CASE: MEMBERS}),
     "herinner": ("morgen 10:00 Bellen", {CASE: MEMBERS, DM: EVERYONE}),
     "herinneringen": ("", {CASE: MEMBERS, DM: EVERYONE}),
     "herinnering": ("1 weg", {CASE: MEMBERS, DM: EVERYONE}),
