@@ -7,9 +7,10 @@ from typing import Any
 from bot.config import Config
 from bot.executor import notice
 from bot.render import render_html
-from commands.base import (
-    CreateCaseRoom, DirectMessage, Effect, InviteToCase, Msg, PurgeRoom, RemoveFromCase, Reply, RoomMessage,
-    SendFile, UpdateCaseState,
+from commands.base import Msg
+from commands.effects import (
+    CreateCaseRoom, DirectMessage, Effect, InviteToCase, PurgeRoom, RemoveFromCase, Reply, RoomMessage, SendFile,
+    UpdateCaseState,
 )
 from storage import outbox, users
 from storage.db import Tx

@@ -7,7 +7,8 @@ from datetime import date
 
 from bot.config import MXID_PATTERN
 from commands import dates, deadlines
-from commands.base import Arg, Choice, Context, Msg, Number, Reply, Rest, Role, RoomKind, command, fail, split_word
+from commands.base import Arg, Choice, Context, Msg, Number, Rest, Role, RoomKind, command, fail, split_word
+from commands.effects import Reply
 from commands.due import describe, owners_of
 from commands.workdays import WorkCalendar
 from storage import actions, audit, cases, meetings, schedule

@@ -5,7 +5,8 @@ import re
 from datetime import datetime, timezone
 
 from bot.config import MXID_PATTERN
-from commands.base import Choice, Context, Rest, Role, RoomKind, UpdateCaseState, Word, command, fail
+from commands.base import Choice, Context, Rest, Role, RoomKind, Word, command, fail
+from commands.effects import UpdateCaseState
 from storage import actions, audit, cases, meetings, schedule
 from storage.db import iso
 

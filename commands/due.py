@@ -7,7 +7,8 @@ from typing import Any
 
 from bot.config import Config
 from commands import deadlines
-from commands.base import DirectMessage, Effect, Msg, PurgeRoom, RoomMessage
+from commands.base import Msg
+from commands.effects import DirectMessage, Effect, PurgeRoom, RoomMessage
 from commands.dates import Recurrence, next_occurrence
 from commands.workdays import WorkCalendar
 from storage import actions, audit, cases, dossier, reminders, schedule

@@ -8,7 +8,8 @@ from icalendar import Calendar, Event
 
 from commands import dates
 from commands.actions import date_error
-from commands.base import Choice, Context, Number, Rest, Role, RoomKind, SendFile, command, fail, split_word
+from commands.base import Choice, Context, Number, Rest, Role, RoomKind, command, fail, split_word
+from commands.effects import SendFile
 from storage import audit, meetings
 
 IN_CASE = {RoomKind.CASE: Role.CASE_MEMBER}

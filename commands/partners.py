@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 
 from bot.config import MXID_PATTERN
-from commands.base import (
-    Choice, Context, InviteToCase, RemoveFromCase, Role, RoomKind, Word, command, fail,
-)
+from commands.base import Choice, Context, Role, RoomKind, Word, command, fail
+from commands.effects import InviteToCase, RemoveFromCase
 from storage import audit, cases
 from storage.cases import PARTNER
 

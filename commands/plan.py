@@ -6,7 +6,8 @@ from __future__ import annotations
 from bot.render import render_html
 from commands import dates
 from commands.actions import date_error
-from commands.base import Choice, Context, Msg, Rest, Role, RoomKind, SendFile, Word, command, fail
+from commands.base import Choice, Context, Msg, Rest, Role, RoomKind, Word, command, fail
+from commands.effects import SendFile
 from commands.fields import LIFE_DOMAINS, match_word
 from storage import audit, cases
 from storage import plan as plans

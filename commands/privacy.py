@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from commands.base import Choice, Context, Msg, ReferralNumber, Role, RoomKind, SendFile, command, fail
+from commands.base import Choice, Context, Msg, ReferralNumber, Role, RoomKind, command, fail
+from commands.effects import SendFile
 from storage import audit, dossier
 
 IN_DM = {RoomKind.DM: Role.PRIVACY_OFFICER}

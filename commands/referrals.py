@@ -4,9 +4,10 @@ from __future__ import annotations
 import re
 
 from commands.base import (
-    Choice, Context, CreateCaseRoom, ReferralNumber, Rest, Role, RoomKind, command, fail,
+    Choice, Context, ReferralNumber, Rest, Role, RoomKind, command, fail,
     parse_partner_keys, split_word,
 )
+from commands.effects import CreateCaseRoom
 from storage import audit, cases, referrals
 from storage.cases import PARTNER, PROCESREGISSEUR, REFERRER
 
