@@ -118,7 +118,7 @@ class Firing:
     async def _digest(self) -> None:
         today = self.now.date()
         people = set(await actions.users_with_open_actions(self.tx))
-        leads = await lead_cases(self.tx)
+        leads = await cases.open_by_procesregisseur(self.tx)
         people.update(leads)
         for user in sorted(people):
             own = [describe(a, today, self.cal) for a in await actions.open_for_user(self.tx, user)]
@@ -152,15 +152,6 @@ async def owners_of(tx: Tx, action: actions.Action) -> list[str]:
     if action.owner_user:  # someone removed from the case gets nothing more about it
         return [action.owner_user] if any(m.user_id == action.owner_user for m in members) else []
     return [m.user_id for m in members if m.org_key == action.owner_org]
-
-
-async def lead_cases(tx: Tx) -> dict[str, list[str]]:
-    """Open cases per procesregisseur: coordinators get the overdue actions of their cases."""
-    rows = await tx.all("SELECT procesregisseur, id FROM cases WHERE status = 'open' ORDER BY id")
-    leads: dict[str, list[str]] = {}
-    for row in rows:
-        leads.setdefault(row["procesregisseur"], []).append(row["id"])
-    return leads
 
 
 def describe(action: actions.Action, today: Any, cal: WorkCalendar) -> dict[str, Any]:

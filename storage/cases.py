@@ -121,3 +121,11 @@ async def closed_before(tx: Tx, moment: str) -> list[Case]:
     rows = await tx.all("SELECT * FROM cases WHERE status = 'closed' AND closed_at < ? ORDER BY closed_at",
                         (moment,))
     return [Case.from_row(r) for r in rows]
+
+
+async def open_by_procesregisseur(tx: Tx) -> dict[str, list[str]]:
+    """Open cases per procesregisseur (coordinators get the overdue actions of their cases in the digest)."""
+    leads: dict[str, list[str]] = {}
+    for row in await tx.all("SELECT procesregisseur, id FROM cases WHERE status = 'open' ORDER BY id"):
+        leads.setdefault(row["procesregisseur"], []).append(row["id"])
+    return leads

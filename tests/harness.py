@@ -176,6 +176,13 @@ class User:
         return response.room_id
 
 
+async def download(user: User, content: dict[str, Any]) -> bytes:
+    """A file the bot posted (an export, an .ics, the plan), as the user's client fetches it."""
+    response = await user.client.download(mxc=content["url"])
+    assert isinstance(response, nio.DownloadResponse), response
+    return response.body
+
+
 def plain(body: str) -> str:
     """The body without the bot's light markup (*bold*, `code`), for matching."""
     return body.replace("*", "").replace("`", "")

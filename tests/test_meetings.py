@@ -6,8 +6,7 @@ import pytest
 from icalendar import Calendar
 
 from tests.conftest import AMSTERDAM
-from tests.harness import open_case, plain
-from tests.test_privacy import download
+from tests.harness import download, open_case, plain
 
 
 def ics_files(user, room: str) -> list[dict]:

@@ -5,9 +5,8 @@ import sqlite3
 
 import pytest
 
-from tests.harness import open_case
+from tests.harness import download, open_case
 from tests.test_case_room import state_of
-from tests.test_privacy import download
 
 
 @pytest.mark.clock("2026-11-30T10:00:00")

@@ -9,7 +9,7 @@ import nio
 import pytest
 
 from bot.provision import call
-from tests.harness import NUMBER, REFERRAL_LINES, bot_session, open_case
+from tests.harness import NUMBER, REFERRAL_LINES, bot_session, download, open_case
 from tests.test_case_room import state_of
 from tests.test_chasing import local
 
@@ -72,12 +72,6 @@ async def test_names_birth_dates_and_addresses_stay_out_of_rooms_notices_and_log
         bot_token = db.execute("SELECT value FROM meta WHERE key = 'access_token'").fetchone()[0]
     for secret in (world.bot_password, bot_token, session["token"]):
         assert secret not in world.bot.log()
-
-
-async def download(user, content: dict) -> bytes:
-    response = await user.client.download(mxc=content["url"])
-    assert isinstance(response, nio.DownloadResponse), response
-    return response.body
 
 
 async def test_privacy_officer_views_exports_and_verifies_the_audit_trail(world):
