@@ -539,9 +539,11 @@ def parse_due_date(text: str, now: datetime) -> date:
 _MAX_WHEN_WORDS = 6
 
 
-def split_when(text: str, now: datetime, default_time: time = time(9, 0)) -> tuple[When, str]:
+def split_when(text: str, now: datetime, default_time: time = time(9, 0),
+               rest_required: bool = True) -> tuple[When, str]:
     """For `!herinner <wanneer> <tekst>`: the longest leading run of at most 6 words that reads as a moment,
-    and the text after it. Uses the grammar only, so ordinary words are never taken for a date."""
+    and the text after it (which may be empty only when not `rest_required`, as for `!overleg <wanneer>
+    [plaats]`). Uses the grammar only, so ordinary words are never taken for a date."""
     spans = list(re.finditer(r"\S+", text))
     words = [_norm(m[0]) for m in spans]
     today = now.date()
@@ -549,10 +551,11 @@ def split_when(text: str, now: datetime, default_time: time = time(9, 0)) -> tup
         reading = _read(words[:n], today)
         if reading is None:
             continue
-        if n == len(words):  # a moment but nothing to be reminded of
+        if n == len(words) and rest_required:  # a moment but nothing to be reminded of
             break
         moment = text[spans[0].start():spans[n - 1].end()]
-        return _resolve(reading, moment, now, default_time), text[spans[n].start():].strip()
+        rest = text[spans[n].start():].strip() if n < len(words) else ""
+        return _resolve(reading, moment, now, default_time), rest
     raise DateError("unreadable", text.strip())
 
 

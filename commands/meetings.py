@@ -55,18 +55,17 @@ async def meeting_to_change(ctx: Context, number: int) -> meetings.Meeting:
 
 
 def read_moment(ctx: Context, text: str) -> tuple[datetime, str]:
+    """A moment and what follows it (duration and place, or nothing)."""
     try:
-        when, rest = dates.split_when(text, ctx.now) if text.strip() else (None, "")
+        when, rest = dates.split_when(text, ctx.now, rest_required=False)
+        return when.at, rest
     except dates.DateError as exc:
-        if exc.reason == "unreadable":  # a moment with nothing after it: split_when wants a rest
-            try:
-                return dates.parse_when(text, ctx.now).at, ""
-            except dates.DateError as again:
-                raise date_error(again) from None
+        if exc.reason != "unreadable":
+            raise date_error(exc) from None
+    try:  # a moment alone in words only the fallback reader knows ("next week noon")
+        return dates.parse_when(text, ctx.now).at, ""
+    except dates.DateError as exc:
         raise date_error(exc) from None
-    if when is None:
-        raise fail("error.missing_argument", usage=True, name="wanneer" if ctx.lang == "nl" else "when")
-    return when.at, rest
 
 
 @command("overleg", "meeting", where=IN_CASE, args=(Choice("verzetten", "move", MOVE), Number("#"),
