@@ -10,6 +10,16 @@ from tests.test_case_room import state_of
 SETTLE = 2.0  # time for a duplicate to show up, were there one
 
 
+async def filed_once(melder, dm: str, event_id: str) -> None:
+    """The filing was answered once, marked once, and made one referral: never twice, never lost."""
+    assert (await melder.answer_to(dm, event_id)).ok
+    await asyncio.sleep(SETTLE)  # time for a duplicate to show up, were there one
+    assert len(melder.replies_to(dm, event_id)) == 1
+    assert melder.reactions_to(dm, event_id) == ["✅"]
+    mine = await melder.command(dm, "!meldingen")
+    assert len(re.findall(NUMBER, mine.body)) == 1
+
+
 async def restart_after_crash(world, crash_at: str | None = None) -> None:
     world.bot.stop()
     world.bot.start(crash_at=crash_at)
@@ -25,13 +35,7 @@ async def test_crash_around_a_command_handles_it_exactly_once(world, crash_at):
     event_id = await melder.send(dm, "ja")
     assert await world.bot.wait_exit() == -9  # it really died at the crash point
     world.bot.start()
-    filed = await melder.answer_to(dm, event_id)
-    assert filed.ok
-    await asyncio.sleep(SETTLE)
-    assert len(melder.replies_to(dm, event_id)) == 1
-    assert melder.reactions_to(dm, event_id) == ["✅"]
-    mine = await melder.command(dm, "!meldingen")
-    assert len(re.findall(NUMBER, mine.body)) == 1
+    await filed_once(melder, dm, event_id)
 
 
 @pytest.mark.parametrize("delay", [0.0, 0.05, 0.3])
@@ -43,11 +47,7 @@ async def test_sigkill_right_after_a_command(world, delay):
     await asyncio.sleep(delay)
     world.bot.kill()
     world.bot.start()
-    assert (await melder.answer_to(dm, event_id)).ok
-    await asyncio.sleep(SETTLE)
-    assert len(melder.replies_to(dm, event_id)) == 1 and melder.reactions_to(dm, event_id) == ["✅"]
-    mine = await melder.command(dm, "!meldingen")
-    assert len(re.findall(NUMBER, mine.body)) == 1
+    await filed_once(melder, dm, event_id)
 
 
 async def test_crash_between_create_room_and_recording_it_makes_no_second_room(world):
@@ -126,8 +126,4 @@ async def test_sigterm_finishes_what_is_in_flight_and_exits_0(world, delay):
     assert world.bot.stop() == 0  # SIGTERM: a clean exit
     assert "stopped cleanly" in world.bot.log()
     world.bot.start()
-    assert (await melder.answer_to(dm, event_id)).ok
-    await asyncio.sleep(SETTLE)
-    assert len(melder.replies_to(dm, event_id)) == 1 and melder.reactions_to(dm, event_id) == ["✅"]
-    mine = await melder.command(dm, "!meldingen")
-    assert len(re.findall(NUMBER, mine.body)) == 1
+    await filed_once(melder, dm, event_id)
