@@ -598,6 +598,14 @@ class Recurrence:
     def __post_init__(self):
         object.__setattr__(self, "weekdays", tuple(sorted(set(self.weekdays))))
 
+    def to_dict(self) -> dict:
+        """As stored with a reminder."""
+        return {"weekdays": list(self.weekdays), "at": self.at.strftime("%H:%M")}
+
+    @classmethod
+    def from_dict(cls, spec: dict) -> "Recurrence":
+        return cls(tuple(spec["weekdays"]), time.fromisoformat(spec["at"]))
+
     def describe(self, lang: str) -> str:
         """ "elke maandag 09:00", "every Monday and Thursday 14:00", "elke werkdag 09:00", "elke dag 08:30"."""
         en = lang.lower().startswith("en")

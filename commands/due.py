@@ -163,8 +163,7 @@ def describe(action: actions.Action, today: Any, cal: WorkCalendar) -> dict[str,
 
 
 def recurrence_of(reminder: reminders.Reminder) -> Recurrence:
-    spec = reminder.recurrence or {}
-    return Recurrence(tuple(spec["weekdays"]), time.fromisoformat(spec["at"]))
+    return Recurrence.from_dict(reminder.recurrence or {})
 
 
 def next_digest(after: datetime, config: Config) -> datetime:

@@ -37,8 +37,8 @@ async def remind(ctx: Context, text: str) -> None:
     if not what.strip():
         raise fail("reminder.no_text", usage=True)
     scope, case_id, room_id = scope_of(ctx)
-    spec = {"weekdays": list(recurrence.weekdays), "at": recurrence.at.strftime("%H:%M")} if recurrence else None
-    reminder = await reminders.create(ctx.tx, scope, case_id, room_id, ctx.sender, what.strip()[:MAX_TEXT], spec)
+    reminder = await reminders.create(ctx.tx, scope, case_id, room_id, ctx.sender, what.strip()[:MAX_TEXT],
+                                      recurrence.to_dict() if recurrence else None)
     await schedule.add(ctx.tx, first, REMINDER, case_id, reminder.id)
     await audit.append(ctx.tx, ctx.sender, "reminder.created", case_id=case_id, purpose="reminder",
                        number=reminder.number)
