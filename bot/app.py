@@ -3,17 +3,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import random
 import signal
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import nio
 
-from bot import metrics, render
+from bot import cross_signing, crypto_store, metrics, render
 from bot.clock import Clock
 from bot.config import Config
-from bot.executor import Executor, notice
+from bot.content import message_content
+from bot.executor import Executor
 from commands.base import Msg
 from bot.faults import crash_point
 from bot.handler import Handler
@@ -65,18 +68,21 @@ class Bot:
 
     async def start(self) -> None:
         render.set_timezone(self.config.tz)
+        os.umask(0o077)  # everything the bot writes (database, crypto store, backups, exports) is its own
         self.db = await Database.open(self.config.bot.database)
-        store = self.config.matrix.crypto_store or self.config.bot.database.parent / "crypto"
-        store.mkdir(parents=True, exist_ok=True)
-        store.chmod(0o700)  # the bot's decryption keys
+        mc = self.config.matrix
+        store = mc.crypto_store or self.config.bot.database.parent / "crypto"
+        crypto_store.make_private(store)
+        crypto_store.rekey(store, mc.user_id, mc.device_id, mc.pickle_key)
         self.client = nio.AsyncClient(
-            self.config.matrix.homeserver, self.config.matrix.user_id, device_id=self.config.matrix.device_id,
-            store_path=str(store),
-            config=nio.AsyncClientConfig(encryption_enabled=True, store_sync_tokens=False,
+            mc.homeserver, mc.user_id, device_id=mc.device_id, store_path=str(store),
+            config=nio.AsyncClientConfig(encryption_enabled=True, store_sync_tokens=False, pickle_key=mc.pickle_key,
                                          max_timeouts=None, max_timeout_retry_wait_time=30, request_timeout=60),
         )
         await self._login()
-        matrix = Matrix(self.client, trust_all_devices=self.config.matrix.device_trust == "tofu")
+        await self._cross_sign(store)
+        crypto_store.make_private(store)
+        matrix = Matrix(self.client, cross_signed_only=mc.device_trust == "cross_signed")
         self.executor = Executor(self.db, matrix, self.config)
         self.handler = Handler(self.db, self.config, self.client.user_id, self.clock)
         self.scheduler = Scheduler(self.db, self.config, self.clock, self.executor.wake)
@@ -85,6 +91,17 @@ class Bot:
                                                         self.config.bot.metrics_host, self.config.bot.metrics_port)
             await self.metrics_server.start()
         await self._screening_room(matrix)
+
+    async def _cross_sign(self, store: Path) -> None:
+        """Our device keys up first, then the account's cross-signing identity signs this device. A failure is
+        logged loudly and the bot works on (its device then shows as not verified by its owner)."""
+        try:
+            await exchange_keys(self.client)
+            await cross_signing.ensure(self.client, store, self.config.matrix.pickle_key.encode(),
+                                       self.config.matrix.password)
+        except (cross_signing.CrossSigningError, nio.LocalProtocolError, OSError, asyncio.TimeoutError) as exc:
+            metrics.ERRORS.labels("cross_signing").inc()
+            log.error("the bot's device is not cross-signed (Element will warn about it): %s", exc)
 
     async def _storage_gauges(self) -> None:
         async with self.db.transaction() as tx:
@@ -140,7 +157,7 @@ class Bot:
                 continue
         log.info("joined the screening room after a failed start")
         async with self.db.transaction() as tx:
-            await outbox.enqueue(tx, "send", {"room_id": self.config.bot.screening_room, "content": notice(
+            await outbox.enqueue(tx, "send", {"room_id": self.config.bot.screening_room, "content": message_content(
                 Msg.of("startup.recovered", problem=first.errcode or str(first.status), since=since),
                 self.config.bot.language)})
         self.executor.wake()
@@ -333,7 +350,7 @@ class Bot:
                 log.info("declining an invite from outside the partner directory")
                 lang = self.config.bot.language
                 await outbox.enqueue(tx, "join", {"room_id": room_id, "inviter": None})
-                await outbox.enqueue(tx, "send", {"room_id": room_id, "content": notice(
+                await outbox.enqueue(tx, "send", {"room_id": room_id, "content": message_content(
                     Msg.of("dm.not_partner"), lang)})
                 await outbox.enqueue(tx, "leave", {"room_id": room_id})
         self.executor.wake()

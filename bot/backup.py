@@ -6,10 +6,12 @@ its config's `database`, crypto/ as `crypto_store`), start the bot; see README.
 """
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
 
+from bot import cross_signing
 from bot.config import Config
 
 
@@ -33,4 +35,7 @@ def backup(config: Config, into: Path | None = None) -> Path:
     if store and store.is_dir():
         for db in sorted(store.glob("*.db")):
             copy_database(db, folder / "crypto" / db.name)
+        sealed = store / cross_signing.KEYS_FILE  # the bot's identity: without it a restore makes a new one
+        if sealed.exists():
+            shutil.copy2(sealed, folder / "crypto" / sealed.name)
     return folder

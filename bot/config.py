@@ -41,16 +41,34 @@ class MatrixConfig(Strict):
     password: str = ""
     # End-to-end encryption. Keys live in the crypto store (default: "crypto" next to the database); keep it with
     # the database and back it up together. Device trust: "tofu" sends room keys to every device of the room's
-    # members (trust on first use); "verified" only to devices verified out of band (sends fail otherwise).
+    # members (trust on first use); "cross_signed" only to devices their owner signed with their cross-signing
+    # identity (as Element's "exclude insecure devices" does); others are told their device cannot read along.
     crypto_store: Path | None = None
-    device_trust: Literal["tofu", "verified"] = "tofu"
+    device_trust: Literal["tofu", "cross_signed"] = "tofu"
+    # The secret the crypto store and the bot's cross-signing keys are sealed with (or ZVH_PICKLE_KEY). Keep it
+    # apart from the store: whoever has both can read everything the bot can.
+    pickle_key: str = ""
+    # How long an encrypted message the bot cannot decrypt yet waits for its room key (often a moment late)
+    # before the sender is told.
+    key_wait_seconds: float = Field(60.0, ge=0)
+
+    @field_validator("device_trust", mode="before")
+    @classmethod
+    def _trust(cls, value: str) -> str:
+        if value == "verified":
+            raise ValueError('"verified" is now "cross_signed": room keys only for devices their owner cross-signed')
+        return value
 
     @model_validator(mode="after")
     def _secrets_from_env(self) -> "MatrixConfig":
         self.access_token = self.access_token or os.environ.get("ZVH_ACCESS_TOKEN", "")
         self.password = self.password or os.environ.get("ZVH_PASSWORD", "")
+        self.pickle_key = self.pickle_key or os.environ.get("ZVH_PICKLE_KEY", "")
         if not (self.access_token or self.password):
             raise ValueError("give access_token or password (or ZVH_ACCESS_TOKEN / ZVH_PASSWORD)")
+        if len(self.pickle_key) < 16:
+            raise ValueError("give pickle_key (or ZVH_PICKLE_KEY), a secret of at least 16 characters that seals "
+                             "the crypto store, e.g. from `openssl rand -hex 32`")
         return self
 
     @property

@@ -28,6 +28,7 @@ def prepare(workdir: Path, port: int) -> tuple[LocalSynapse, Path]:
     state_path = workdir / "dev-state.json"
     state = json.loads(state_path.read_text()) if state_path.exists() else {}
     bot_password = state.setdefault("bot_password", secrets.token_urlsafe(16))
+    pickle_key = state.setdefault("pickle_key", secrets.token_hex(32))
     bot_id, bot_token = syn.register("zvh-bot", bot_password, admin=True)
     ids = {name: syn.register(name, DEMO_PASSWORD)[0] for name in DEMO_ACCOUNTS}
     if "screening_room" not in state:
@@ -36,7 +37,8 @@ def prepare(workdir: Path, port: int) -> tuple[LocalSynapse, Path]:
     domain = syn.server_name
     write_config(
         config_path,
-        matrix={"homeserver": syn.base_url, "user_id": bot_id, "password": bot_password, "device_id": "ZVHBOT"},
+        matrix={"homeserver": syn.base_url, "user_id": bot_id, "password": bot_password, "device_id": "ZVHBOT",
+                "pickle_key": pickle_key},
         bot={"database": "zvh.db", "region": "Demo", "referral_prefix": "DEMO",
              "screening_room": state["screening_room"], "coordinators": [ids["coordinator"]],
              "referrers": [domain], "municipalities": ["Den Haag", "Delft", "Zoetermeer", "Westland"]},

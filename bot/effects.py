@@ -5,7 +5,7 @@ import base64
 from typing import Any
 
 from bot.config import Config
-from bot.executor import notice
+from bot.content import message_content
 from bot.render import render_html
 from commands.base import Msg
 from commands.effects import (
@@ -22,15 +22,15 @@ async def enqueue(tx: Tx, config: Config, effects: list[Effect], *, room_id: str
     rows: list[tuple[str, dict[str, Any]]] = []
     for effect in effects:
         if isinstance(effect, Reply):
-            rows.append(("send", {"room_id": room_id, "content": notice(effect.msg, lang or config.bot.language,
+            rows.append(("send", {"room_id": room_id, "content": message_content(effect.msg, lang or config.bot.language,
                                                                         reply_to=reply_to)}))
         elif isinstance(effect, DirectMessage):
             to_lang = await users.language(tx, effect.user_id) or config.bot.language
-            rows.append(("send", _tagged({"to_user": effect.user_id, "content": notice(effect.msg, to_lang)},
+            rows.append(("send", _tagged({"to_user": effect.user_id, "content": message_content(effect.msg, to_lang)},
                                          effect.tag)))
         elif isinstance(effect, RoomMessage):
             rows.append(("send", _tagged({"room_id": effect.room_id,
-                                          "content": notice(effect.msg, config.bot.language)}, effect.tag)))
+                                          "content": message_content(effect.msg, config.bot.language)}, effect.tag)))
         elif isinstance(effect, CreateCaseRoom):
             # In order: the region's space first (once), so the case room can name it as parent.
             if not await tx.get_meta("space_room_id"):
@@ -56,7 +56,7 @@ async def enqueue(tx: Tx, config: Config, effects: list[Effect], *, room_id: str
 
 
 async def send_reply(tx: Tx, room_id: str | None, reply_to: str | None, msg: Msg, lang: str) -> None:
-    await outbox.enqueue(tx, "send", {"room_id": room_id, "content": notice(msg, lang, reply_to=reply_to)})
+    await outbox.enqueue(tx, "send", {"room_id": room_id, "content": message_content(msg, lang, reply_to=reply_to)})
 
 
 def _tagged(payload: dict[str, Any], tag: str | None) -> dict[str, Any]:

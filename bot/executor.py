@@ -12,7 +12,7 @@ from bot import metrics, rooms
 from bot.config import Config
 from bot.faults import crash_point
 from bot.matrix import Matrix, MatrixError
-from bot.render import render
+from bot.content import message_content
 from commands.base import Msg
 from commands.cases import card_params
 from storage import cases, events, outbox, users
@@ -22,16 +22,6 @@ from storage.outbox import Effect
 log = logging.getLogger(__name__)
 MAX_BACKOFF = 60.0  # a homeserver back after an outage is used within a minute
 
-
-def notice(msg: Msg, lang: str, reply_to: str | None = None) -> dict[str, Any]:
-    body, formatted = render(msg, lang)
-    content: dict[str, Any] = {"msgtype": "m.notice", "body": body, "format": "org.matrix.custom.html",
-                               "formatted_body": formatted}
-    if reply_to:
-        content["m.relates_to"] = {"m.in_reply_to": {"event_id": reply_to}}
-    if msg.mentions:
-        content["m.mentions"] = {"user_ids": list(msg.mentions)}
-    return content
 
 
 class Executor:
@@ -197,7 +187,7 @@ class Executor:
         async def record(tx: Tx) -> None:
             if is_dm and await users.add_dm_room(tx, p["inviter"], p["room_id"]):
                 lang = await users.language(tx, p["inviter"]) or self.config.bot.language
-                await outbox.enqueue(tx, "send", {"room_id": p["room_id"], "content": notice(
+                await outbox.enqueue(tx, "send", {"room_id": p["room_id"], "content": message_content(
                     Msg.of("dm.welcome", prefix=self.config.bot.command_prefix), lang)})
 
         return {"dm": bool(is_dm)}, record
@@ -235,7 +225,7 @@ class Executor:
             await cases.set_room(tx, case_id, room_id)
             created = await cases.get(tx, case_id)
             card = Msg("case.card", await card_params(tx, self.config, created))
-            await outbox.enqueue(tx, "send", {"room_id": room_id, "content": notice(
+            await outbox.enqueue(tx, "send", {"room_id": room_id, "content": message_content(
                 Msg.of("case.welcome", case=created, prefix=self.config.bot.command_prefix, card=card),
                 self.config.bot.language)})
             if space_id:

@@ -3,10 +3,15 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from typing import Any
 
 import nio
 from nio.api import Api
+
+from bot import cross_signing
+
+REJUDGE_S = 300.0  # an unsigned device is looked at again after this long
 
 
 class MatrixError(Exception):
@@ -42,9 +47,12 @@ async def exchange_keys(client: nio.AsyncClient) -> None:
 
 
 class Matrix:
-    def __init__(self, client: nio.AsyncClient, trust_all_devices: bool = True) -> None:
+    def __init__(self, client: nio.AsyncClient, cross_signed_only: bool = False) -> None:
+        """cross_signed_only: room keys go only to devices their owner cross-signed; the others are blacklisted
+        (they get a withheld notice instead of a key), so a send never fails for an unknown device."""
         self.client = client
-        self.trust_all_devices = trust_all_devices
+        self.cross_signed_only = cross_signed_only
+        self._judged: dict[tuple[str, str], float] = {}  # device -> when it may be judged again
 
     async def default_room_version(self) -> str:
         """The version the homeserver gives new rooms: it decides how the creator's power is expressed."""
@@ -62,12 +70,54 @@ class Matrix:
     async def send(self, room_id: str, event_type: str, content: dict[str, Any], txn_id: str) -> str:
         # The transaction id makes a retry after a crash a no-op on the homeserver instead of a duplicate.
         await self._know_room(room_id)
+        room = self.client.rooms[room_id]
+        if room.encrypted and self.cross_signed_only:
+            await self._judge_devices(room)
         try:
-            response = await self.client.room_send(room_id, event_type, content, tx_id=txn_id,
-                                                   ignore_unverified_devices=self.trust_all_devices)
+            if room.encrypted and event_type == "m.reaction":
+                # matrix-nio sends reactions in the clear; which command failed is nobody's business but the room's.
+                method, path, data = Api.room_send(self.client.access_token, room_id,
+                                                   *await self._encrypt(room_id, event_type, content), txn_id)
+                response = await self.client._send(nio.RoomSendResponse, method, path, data, (room_id,))
+            else:
+                response = await self.client.room_send(room_id, event_type, content, tx_id=txn_id,
+                                                       ignore_unverified_devices=True)
         except nio.OlmUnverifiedDeviceError as exc:
             raise MatrixError("send", 403, "M_UNVERIFIED_DEVICE", str(exc)) from None
         return _check("send", response).event_id
+
+    async def _encrypt(self, room_id: str, event_type: str, content: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        if self.client.olm.should_share_group_session(room_id):
+            await self.client.share_group_session(room_id, ignore_unverified_devices=True)
+        return self.client.encrypt(room_id, event_type, content)
+
+    async def _judge_devices(self, room: nio.MatrixRoom) -> None:
+        """Trust a member's device when its owner cross-signed it; blacklist it otherwise. A signed device is
+        judged once; an unsigned one again after a while (its owner may sign it)."""
+        store = self.client.device_store
+        now = time.monotonic()
+        unjudged = {user for user in room.users for device in store.active_user_devices(user)
+                    if self._judged.get((user, device.id), 0.0) <= now}
+        if not unjudged:
+            return
+        path = Api._build_path(["keys", "query"], {"access_token": self.client.access_token})
+        response = await self.client.send("POST", path, json.dumps({"device_keys": {u: [] for u in unjudged}}),
+                                          headers={"Content-Type": "application/json"})
+        if response.status != 200:
+            raise MatrixError("keys/query", response.status, None)
+        keys = await response.json()
+        for user in unjudged:
+            for device in store.active_user_devices(user):
+                if user == self.client.user_id and device.id == self.client.device_id:
+                    continue
+                if cross_signing.signed_by_owner(keys, user, device.id):
+                    self.client.unblacklist_device(device)
+                    self.client.verify_device(device)
+                    self._judged[(user, device.id)] = float("inf")
+                else:
+                    self.client.unverify_device(device)
+                    self.client.blacklist_device(device)
+                    self._judged[(user, device.id)] = now + REJUDGE_S
 
     async def _know_room(self, room_id: str) -> None:
         """The encrypting client only sends to rooms it has seen in a sync. A room it has not (just created or

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import Enum
 from typing import Any, Awaitable, Callable
@@ -44,6 +44,10 @@ class Msg:
     def of(cls, key: str, /, **params: Any) -> "Msg":
         return cls(key, params)
 
+    def to(self, *users: str | None) -> "Msg":
+        """The same message asking these people to act: it notifies them (and only them)."""
+        return replace(self, mentions=tuple(dict.fromkeys(u for u in (*self.mentions, *users) if u)))
+
 
 class CommandError(Exception):
     """The user's request cannot be done; the message says why. Nothing the command changed is kept."""
@@ -82,8 +86,14 @@ class Context:
     def reply(self, key: str, /, **params: Any) -> None:
         self.effects.append(Reply(Msg(key, params)))
 
-    def dm(self, user_id: str, key: str, /, **params: Any) -> None:
-        self.effects.append(DirectMessage(user_id, Msg(key, params)))
+    def ask(self, users: list[str], key: str, /, **params: Any) -> None:
+        """A reply that asks these people to act: it notifies exactly them."""
+        self.effects.append(Reply(Msg(key, params).to(*users)))
+
+    def dm(self, user_id: str, key: str, /, notify: bool = False, **params: Any) -> None:
+        """notify: the message asks the person to act, so it rings (an outcome, an invitation)."""
+        msg = Msg(key, params)
+        self.effects.append(DirectMessage(user_id, msg.to(user_id) if notify else msg))
 
     def post(self, room_id: str, key: str, /, **params: Any) -> None:
         self.effects.append(RoomMessage(room_id, Msg(key, params)))

@@ -83,12 +83,12 @@ class Firing:
             target = lead or case.procesregisseur
             self.effects.append(DirectMessage(target, Msg.of(
                 "chase.escalation", **params, step=kind, no_casusregisseur=kind == deadlines.ESCALATE_CASUS
-                and lead is None)))
+                and lead is None).to(target)))
 
     async def _to_owners(self, case: cases.Case, action: actions.Action, msg: Msg) -> None:
         owners = await owners_of(self.tx, action)
         for user in owners:
-            self.effects.append(DirectMessage(user, msg))
+            self.effects.append(DirectMessage(user, msg.to(user)))
         if not owners and case.room_id:
             self.effects.append(RoomMessage(case.room_id, msg))  # an organisation without people in the case
 
@@ -98,8 +98,7 @@ class Firing:
         reminder = self.batch.reminders.get(self.item.ref) or await reminders.get(self.tx, self.item.ref)
         if reminder is None or reminder.status != reminders.ACTIVE:
             return
-        msg = Msg("reminder.fire", {"reminder": reminder, "late": self.late},
-                  mentions=(reminder.owner,) if reminder.room_id else ())
+        msg = Msg("reminder.fire", {"reminder": reminder, "late": self.late}, mentions=(reminder.owner,))
         tag = f"reminder:{reminder.id}"
         if reminder.room_id:
             self.effects.append(RoomMessage(reminder.room_id, msg, tag=tag))
@@ -129,7 +128,7 @@ class Firing:
                     overdue.append({"case_id": case_id, "actions": [describe(a, today, self.cal) for a in late]})
             if own or overdue:
                 self.effects.append(DirectMessage(user, Msg.of("digest.weekly", own=own, overdue=overdue,
-                                                               late=self.late)))
+                                                               late=self.late).to(user)))
         await schedule.add(self.tx, next_digest(self.now, self.config), DIGEST)
 
 

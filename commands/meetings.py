@@ -10,7 +10,7 @@ from commands import dates
 from commands.actions import date_error
 from commands.base import Choice, Context, Number, Rest, Role, RoomKind, command, fail, split_word
 from commands.effects import SendFile
-from storage import audit, meetings
+from storage import audit, cases, meetings
 
 IN_CASE = {RoomKind.CASE: Role.CASE_MEMBER}
 MOVE = {"move": {"nl": "verzetten", "en": "move"}}
@@ -38,6 +38,12 @@ def ics(meeting: meetings.Meeting, region: str, cancelled: bool = False) -> byte
         event.add("status", "CANCELLED")
     calendar.add_component(event)
     return calendar.to_ical()
+
+
+async def invitees(ctx: Context) -> list[str]:
+    """Everyone in the case but the one who changed the meeting: an invitation, a move or a cancellation asks
+    them to act (put it in their calendar), so it notifies them."""
+    return [m.user_id for m in await cases.members(ctx.tx, ctx.case.id) if m.user_id != ctx.sender]
 
 
 def post_ics(ctx: Context, meeting: meetings.Meeting, cancelled: bool = False) -> None:
@@ -80,7 +86,7 @@ async def move(ctx: Context, _: str, number: int, when: str) -> None:
     moved = await meetings.get(ctx.tx, meeting.case_id, number)
     await audit.append(ctx.tx, ctx.sender, "meeting.moved", case_id=meeting.case_id, purpose="case", number=number)
     post_ics(ctx, moved)
-    ctx.reply("meeting.moved", meeting=moved, old=meeting.starts_at)
+    ctx.ask(await invitees(ctx), "meeting.moved", meeting=moved, old=meeting.starts_at)
 
 
 @command("overleg", "meeting", where=IN_CASE, args=(Choice("annuleren", "cancel", CANCEL), Number("#"),
@@ -92,7 +98,7 @@ async def cancel(ctx: Context, _: str, number: int, reason: str | None) -> None:
     await audit.append(ctx.tx, ctx.sender, "meeting.cancelled", case_id=meeting.case_id, purpose="case",
                        number=number)
     post_ics(ctx, cancelled, cancelled=True)
-    ctx.reply("meeting.cancelled", meeting=cancelled, reason=reason)
+    ctx.ask(await invitees(ctx), "meeting.cancelled", meeting=cancelled, reason=reason)
 
 
 @command("overleg", "meeting", where=IN_CASE, args=(Rest("wanneer [duur] [plaats]", "when [duration] [place]",
@@ -118,4 +124,4 @@ async def plan_or_list(ctx: Context, text: str | None) -> None:
                                     ctx.sender)
     await audit.append(ctx.tx, ctx.sender, "meeting.planned", case_id=case.id, purpose="case", number=meeting.number)
     post_ics(ctx, meeting)
-    ctx.reply("meeting.planned", meeting=meeting)
+    ctx.ask(await invitees(ctx), "meeting.planned", meeting=meeting)

@@ -109,6 +109,24 @@ async def agree(ctx: Context, _: str) -> None:
     await show(ctx)
 
 
+@command("plan", "plan", where=IN_CASE, args=(Choice("voorleggen", "submit", word("voorleggen", "submit")),))
+async def submit(ctx: Context, _: str) -> None:
+    """Ask the organisations that have not agreed to the current version yet: their people are notified."""
+    ctx.require_open_case()
+    current = await plans.get(ctx.tx, ctx.case.id)
+    if not current.items:
+        raise fail("plan.empty")
+    missing = [org for org in await needed_orgs(ctx) if org not in current.agreed]
+    if not missing:
+        raise fail("plan.all_agreed", version=current.version, prefix=ctx.config.bot.command_prefix)
+    people = [m.user_id for m in await cases.members(ctx.tx, ctx.case.id) if m.user_id != ctx.sender
+              and (m.org_key in missing or (ZVH in missing and ctx.config.is_coordinator(m.user_id)))]
+    await audit.append(ctx.tx, ctx.sender, "plan.submitted", case_id=ctx.case.id, purpose="plan",
+                       version=current.version)
+    ctx.ask(people, "plan.agreement_requested", version=current.version, orgs=missing, case_id=ctx.case.id,
+            partners={p.key: p.name for p in ctx.config.partners}, prefix=ctx.config.bot.command_prefix)
+
+
 @command("plan", "plan", where=IN_CASE, args=(Choice("vaststellen", "adopt", word("vaststellen", "adopt")),))
 async def adopt(ctx: Context, _: str) -> None:
     ctx.require_open_case()

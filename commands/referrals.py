@@ -72,10 +72,11 @@ async def triage(ctx: Context, number: str, outcome: str, text: str | None) -> N
     await referrals.set_outcome(ctx.tx, number, outcome, ctx.sender, text, partner.key if partner else None)
     await audit.append(ctx.tx, ctx.sender, f"referral.{outcome}", case_id=number, purpose="triage",
                        partner=partner.key if partner else None)
-    ctx.dm(referral.referrer, f"outcome.{outcome}", nr=number, text=text, partner=partner.name if partner else None)
+    ctx.dm(referral.referrer, f"outcome.{outcome}", notify=True, nr=number, text=text,
+           partner=partner.name if partner else None)
     if partner:
         for contact in partner.contacts:
-            ctx.dm(contact, "outcome.referred_partner", nr=number, text=text, partner=partner.name,
+            ctx.dm(contact, "outcome.referred_partner", notify=True, nr=number, text=text, partner=partner.name,
                    prefix=ctx.config.bot.command_prefix)
     ctx.reply("triage.done", nr=number, outcome=outcome, partner=partner.name if partner else None)
 
@@ -94,5 +95,5 @@ async def escalate(ctx: Context, referral: referrals.Referral, text: str) -> Non
             await cases.add_member(ctx.tx, number, contact, PARTNER, key)
     await audit.append(ctx.tx, ctx.sender, "referral.escalated", case_id=number, purpose="triage", partners=keys)
     ctx.effects.append(CreateCaseRoom(number))
-    ctx.dm(referral.referrer, "outcome.escalated", nr=number)
+    ctx.dm(referral.referrer, "outcome.escalated", notify=True, nr=number)
     ctx.reply("triage.escalated", nr=number, partners=[ctx.config.partner(k).name for k in keys])

@@ -22,6 +22,8 @@ from bot.provision import call, create_screening_room, join, write_config
 
 REPO = Path(__file__).resolve().parent.parent
 WAIT = 30.0
+# Synapse gives 10 timeline events per room per sync unless asked for more.
+SYNC_FILTER = {"room": {"timeline": {"limit": 100}}}
 REFERRAL_LINES = """betrokkene: J.D. 1985
 gemeente: Delft
 thema: overlast
@@ -57,18 +59,39 @@ class User:
         if self.store:  # the crypto store belongs to the device the access token was issued for
             whoami = await self.client.whoami()
             self.client.restore_login(self.user_id, whoami.device_id, self.token)
-        self._record(await self.client.sync(timeout=0, sync_filter={"room": {"timeline": {"limit": 100}}}))
+        self._record(await self.client.sync(timeout=0, sync_filter=SYNC_FILTER))
         await self._keys()
         self._task = asyncio.create_task(self._loop())
 
     async def _loop(self) -> None:
         while True:
-            response = await self.client.sync(timeout=10_000, since=self._token)
+            response = await self.client.sync(timeout=10_000, since=self._token, sync_filter=SYNC_FILTER)
             if isinstance(response, nio.SyncError):
                 await asyncio.sleep(0.2)
                 continue
             await self._keys()
+            await self._fill_gaps(response)
             self._record(response)
+
+    async def _fill_gaps(self, response: nio.SyncResponse) -> None:
+        """A limited timeline skipped events: page them back from /messages, so a test sees everything the bot
+        sent (or leaked), however busy the moment."""
+        for room_id, info in response.rooms.join.items():
+            if not (info.timeline.limited and info.timeline.prev_batch and room_id in self.events):
+                continue
+            known = {e.get("event_id") for e in self.events[room_id]}
+            missed: list[dict[str, Any]] = []
+            start = info.timeline.prev_batch
+            for _ in range(20):
+                page = await self.client.room_messages(room_id, start=start, limit=100)
+                if not isinstance(page, nio.RoomMessagesResponse) or not page.chunk:
+                    break
+                fresh = [e.source for e in page.chunk if e.event_id not in known]
+                missed.extend(fresh)
+                if len(fresh) < len(page.chunk) or not page.end:
+                    break
+                start = page.end
+            self.events[room_id].extend(reversed(missed))
 
     async def _keys(self) -> None:
         await exchange_keys(self.client)
@@ -147,8 +170,11 @@ class User:
         return found[0] if found else None
 
     def notices(self, room_id: str, sender: str | None = None) -> list[dict[str, Any]]:
+        """The bot's messages: answers (m.notice) and, from a given sender, messages asking someone to act
+        (m.text with m.mentions)."""
+        kinds = ("m.notice", "m.text") if sender else ("m.notice",)
         return [e for e in self.events.get(room_id, []) if e.get("type") == "m.room.message"
-                and e["content"].get("msgtype") == "m.notice" and (sender is None or e["sender"] == sender)]
+                and e["content"].get("msgtype") in kinds and (sender is None or e["sender"] == sender)]
 
     async def wait_notice(self, room_id: str, contains: str, sender: str | None = None,
                           timeout: float = WAIT) -> dict[str, Any]:
@@ -292,7 +318,8 @@ ROLES = ("coordinator", "melder", "politie", "ggz", "buiten", "privacy")
 
 
 def make_world(syn: LocalSynapse, workdir: Path, bot_admin: bool = False, encrypted: bool = False,
-               homeserver: str | None = None, **bot_overrides: Any) -> World:
+               homeserver: str | None = None, matrix_overrides: dict[str, Any] | None = None,
+               **bot_overrides: Any) -> World:
     """bot_admin: the bot's account is a homeserver admin (then retention purges rooms instead of leaving).
     encrypted: case rooms are end-to-end encrypted and users are encrypting clients; otherwise (most tests, for
     speed) case rooms are plain and so are the clients. homeserver: where the bot connects (a proxy), if not
@@ -314,7 +341,8 @@ def make_world(syn: LocalSynapse, workdir: Path, bot_admin: bool = False, encryp
     bot.update(bot_overrides)
     write_config(
         config_path,
-        matrix={"homeserver": homeserver or syn.base_url, "user_id": bot_id, "password": bot_password},
+        matrix={"homeserver": homeserver or syn.base_url, "user_id": bot_id, "password": bot_password,
+                "pickle_key": uuid.uuid4().hex, **(matrix_overrides or {})},
         bot=bot,
         partners=[
             {"key": "politie", "name": "Politie Haaglanden", "tier": "kern", "contacts": [ids["politie"]]},

@@ -11,6 +11,7 @@ GOOD = """
 [matrix]
 homeserver = "http://127.0.0.1:8008"
 user_id = "@bot:localhost"
+pickle_key = "a-deployment-secret-0123456789"
 {secret}
 
 [bot]
@@ -76,5 +77,24 @@ def test_cli_refuses_bad_config_with_the_field_and_warns_on_readable_file(tmp_pa
 
 def test_the_example_config_is_valid(monkeypatch):
     monkeypatch.setenv("ZVH_PASSWORD", "from-the-environment")
+    monkeypatch.setenv("ZVH_PICKLE_KEY", "a-deployment-secret-0123456789")
     config = load_config(REPO / "config.example.toml")
     assert config.partner("politie").tier.value == "kern" and config.matrix.password == "from-the-environment"
+
+
+def test_the_crypto_store_needs_a_pickle_key_of_the_deployment(tmp_path, monkeypatch):
+    path = tmp_path / "config.toml"
+    path.write_text(GOOD.replace('pickle_key = "a-deployment-secret-0123456789"', "").format(
+        secret='password = "x"', extra=""))
+    with pytest.raises(ConfigError, match="pickle_key"):
+        load_config(path)
+    monkeypatch.setenv("ZVH_PICKLE_KEY", "from-the-environment-0123456789")
+    assert load_config(path).matrix.pickle_key == "from-the-environment-0123456789"
+
+
+def test_device_trust_verified_is_renamed_with_a_clear_word(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text(GOOD.replace("[bot]", 'device_trust = "verified"\n\n[bot]').format(secret='password = "x"',
+                                                                                       extra=""))
+    with pytest.raises(ConfigError, match="cross_signed"):
+        load_config(path)

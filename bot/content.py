@@ -1,0 +1,35 @@
+"""A message from the catalogue as Matrix event content: an answer is an m.notice; a message that asks people to
+act is an m.text naming exactly them in m.mentions (push rules never notify for m.notice), with a pill for each."""
+from __future__ import annotations
+
+from typing import Any
+
+from markupsafe import Markup
+
+from bot.render import render
+from commands.base import Msg
+
+PILL = Markup('<a href="https://matrix.to/#/{0}">{0}</a>')
+
+
+def pill_link(user_id: str) -> str:
+    return f"https://matrix.to/#/{user_id}"
+
+
+def message_content(msg: Msg, lang: str, reply_to: str | None = None) -> dict[str, Any]:
+    body, formatted = render(msg, lang)
+    mentions = list(dict.fromkeys(msg.mentions))
+    missing = [user for user in mentions if pill_link(user) not in formatted]
+    if missing:  # every person named in m.mentions is visibly named too
+        formatted = f"{Markup(', ').join(PILL.format(u) for u in missing)}: {formatted}"
+        body = f"{', '.join(missing)}: {body}"
+    content: dict[str, Any] = {
+        "msgtype": "m.text" if mentions else "m.notice", "body": body,
+        "format": "org.matrix.custom.html", "formatted_body": formatted,
+        # Always present: with m.mentions the homeserver ignores the legacy body rules, so no text a user typed
+        # (a display name, "@room") can make a bot message ping anyone not listed here.
+        "m.mentions": {"user_ids": mentions} if mentions else {},
+    }
+    if reply_to:
+        content["m.relates_to"] = {"m.in_reply_to": {"event_id": reply_to}}
+    return content
