@@ -6,7 +6,7 @@ import logging
 import os
 import random
 import signal
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +20,10 @@ from bot.executor import Executor
 from commands.base import Msg
 from bot.faults import crash_point
 from bot.handler import Handler
-from bot.matrix import Matrix, MatrixError, exchange_keys
+from bot.matrix import KeyRequests, Matrix, MatrixError, exchange_keys
 from bot.scheduler import Scheduler
-from storage import events, outbox, schedule, users
-from storage.db import Database
+from storage import events, outbox, schedule, undecrypted, users
+from storage.db import Database, iso
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +63,7 @@ class Bot:
         self._batch = asyncio.Lock()
         self._retry_task: asyncio.Task | None = None  # held while a sync batch is handled and its position stored
         self._joining: set[str] = set()
+        self.key_requests: KeyRequests | None = None
 
     # ---- start and stop ------------------------------------------------------------------------------------------
 
@@ -83,6 +84,7 @@ class Bot:
         await self._cross_sign(store)
         crypto_store.make_private(store)
         matrix = Matrix(self.client, cross_signed_only=mc.device_trust == "cross_signed")
+        self.key_requests = KeyRequests(self.client)
         self.executor = Executor(self.db, matrix, self.config)
         self.handler = Handler(self.db, self.config, self.client.user_id, self.clock)
         self.scheduler = Scheduler(self.db, self.config, self.clock, self.executor.wake)
@@ -224,8 +226,8 @@ class Bot:
                 await asyncio.wait_for(self.executor.idle.wait(), REPLY_HEAD_START_S)
             except asyncio.TimeoutError:
                 pass
-            response = await self.client.sync(timeout=LONG_POLL_MS if token else 0, sync_filter=sync_filter,
-                                              since=token)
+            response = await self.client.sync(timeout=await self._poll_timeout_ms() if token else 0,
+                                              sync_filter=sync_filter, since=token)
             if isinstance(response, nio.SyncError):
                 metrics.ERRORS.labels("sync").inc()
                 failures += 1
@@ -269,21 +271,73 @@ class Bot:
             if info.timeline.limited and info.timeline.prev_batch:
                 timeline = await self._backfill(room_id, info.timeline.prev_batch, timeline) + timeline
             for event in timeline:
-                if event.get("type") == "m.room.encrypted" and await self.handler.undecryptable(room_id, event):
-                    self._request_key(room_id, event)
-                    self.executor.wake()
-                elif event.get("type") == "m.room.message" and await self.handler.message(room_id, event):
-                    crash_point("after_handle")
-                    self.executor.wake()
-                    await self.scheduler.refresh()  # the command may have scheduled something sooner
-                elif event.get("type") == "m.room.member" and await self._member_left(room_id, event):
-                    self.executor.wake()
+                if event.get("type") == "m.room.encrypted":
+                    await self._wait_for_key(room_id, event)
+                else:
+                    await self._handle(room_id, event)
+        await self._retry_undecrypted()
 
-    def _request_key(self, room_id: str, source: dict[str, Any]) -> None:
-        """Ask the sender's devices for the missing room key, so their next message can be read."""
+    async def _handle(self, room_id: str, event: dict[str, Any]) -> None:
+        if event.get("type") == "m.room.message" and await self.handler.message(room_id, event):
+            crash_point("after_handle")
+            self.executor.wake()
+            await self.scheduler.refresh()  # the command may have scheduled something sooner
+        elif event.get("type") == "m.room.member" and await self._member_left(room_id, event):
+            self.executor.wake()
+
+    # ---- encrypted events whose key is late ------------------------------------------------------------------
+
+    async def _wait_for_key(self, room_id: str, source: dict[str, Any]) -> None:
+        """Keys often arrive a moment after the message: keep the event and ask the device that sent it. It is
+        handled when its key comes, and its sender told only if the wait runs out. Real time, not the bot's
+        clock: this is about Matrix delivery, whose timestamps are real too."""
+        if source.get("sender") == self.client.user_id:
+            return
+        now = datetime.now(timezone.utc)
+        give_up = now + timedelta(seconds=self.config.matrix.key_wait_seconds)
+        async with self.db.transaction() as tx:
+            if not await undecrypted.add(tx, room_id, source, iso(now), iso(give_up)):
+                return
         event = nio.MegolmEvent.from_dict({**source, "room_id": room_id})
-        if isinstance(event, nio.MegolmEvent):
-            asyncio.get_running_loop().create_task(self.client.request_room_key(event))
+        if not isinstance(event, nio.MegolmEvent):
+            return
+        try:
+            await self.key_requests.ask_sender(event)
+        except (MatrixError, nio.LocalProtocolError, OSError, asyncio.TimeoutError) as exc:
+            log.warning("could not ask for a missing room key (the wait goes on): %s", exc)
+
+    async def _retry_undecrypted(self) -> None:
+        async with self.db.transaction() as tx:
+            waiting = await undecrypted.all_waiting(tx)
+        now = iso(datetime.now(timezone.utc))
+        for item in waiting:
+            event = nio.MegolmEvent.from_dict({**item.source, "room_id": item.room_id})
+            decrypted = None
+            if isinstance(event, nio.MegolmEvent) and self.client.olm is not None:
+                try:
+                    decrypted = self.client.decrypt_event(event)
+                except nio.EncryptionError:
+                    decrypted = None
+            if decrypted is not None and not isinstance(decrypted, nio.MegolmEvent):
+                log.info("a room key arrived late; handling the event it was waiting for")
+                await self._handle(item.room_id, decrypted.source)
+            elif item.give_up_at <= now:
+                if await self.handler.undecryptable(item.room_id, item.source):
+                    self.executor.wake()
+                    log.info("gave up waiting for a room key; told the sender")
+            else:
+                continue
+            async with self.db.transaction() as tx:
+                await undecrypted.remove(tx, item.event_id)
+
+    async def _poll_timeout_ms(self) -> int:
+        """Wake up for the moment a wait for a room key runs out, even when nothing else happens."""
+        async with self.db.transaction() as tx:
+            give_up = await undecrypted.earliest_give_up(tx)
+        if give_up is None:
+            return LONG_POLL_MS
+        left = (datetime.fromisoformat(give_up) - datetime.now(timezone.utc)).total_seconds()
+        return int(min(LONG_POLL_MS, max(0.0, left) * 1000 + 100))
 
     async def _member_left(self, room_id: str, event: dict[str, Any]) -> bool:
         """A user who leaves their direct chat gets no more notices there; the bot leaves it too."""

@@ -75,7 +75,7 @@ class Handler:
         return True
 
     async def undecryptable(self, room_id: str, event: dict[str, Any]) -> bool:
-        """An encrypted event the bot has no key for: say so (once), rather than stay silent."""
+        """An encrypted event whose key never came: say so (once), rather than stay silent."""
         sender = event.get("sender", "")
         if sender == self.bot_user:
             return False
@@ -83,7 +83,8 @@ class Handler:
             if not await events.mark_handled(tx, event["event_id"], room_id):
                 return False
             lang = await users.language(tx, sender) or self.config.bot.language
-            await effects.send_reply(tx, room_id, event["event_id"], Msg.of("error.undecryptable"), lang)
+            await effects.send_reply(tx, room_id, event["event_id"], Msg.of(
+                "error.undecryptable", seconds=round(self.config.matrix.key_wait_seconds)), lang)
             await outbox.enqueue(tx, "react", {"room_id": room_id, "event_id": event["event_id"], "key": FAILED})
         log.info("could not decrypt event %s in a room; told the sender", event.get("event_id"))
         return True

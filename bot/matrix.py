@@ -8,6 +8,7 @@ from typing import Any
 
 import nio
 from nio.api import Api
+from nio.crypto.key_request import OutgoingKeyRequest
 
 from bot import cross_signing
 
@@ -220,3 +221,39 @@ class Matrix:
                                            response_data=(alias,))
         return _check("resolve alias", response).room_id
 
+
+
+class KeyRequests:
+    """Room keys the bot is missing, asked of the device that sent the message (it holds the session). A
+    forwarded key is taken from the session's own creator as well as from the bot's own verified devices."""
+
+    def __init__(self, client: nio.AsyncClient) -> None:
+        self.client = client
+        self._creators: dict[str, str] = {}  # session id -> the curve25519 key of the device that created it
+        olm = client.olm
+        if olm is not None:
+            library_rule = olm._should_accept_forward
+
+            def accept(sender: str, sender_key: str, event: Any) -> bool:
+                if library_rule(sender, sender_key, event):
+                    return True
+                request = olm.outgoing_key_requests.get(event.session_id)
+                return (request is not None and request.room_id == event.room_id
+                        and self._creators.get(event.session_id) == sender_key)
+
+            olm._should_accept_forward = accept
+
+    async def ask_sender(self, event: nio.MegolmEvent) -> bool:
+        """True if a request went out now; once per session (a second message of the same session waits too)."""
+        olm = self.client.olm
+        if olm is None or event.session_id in olm.outgoing_key_requests or not event.device_id:
+            return False
+        message = event.as_key_request(event.sender, self.client.device_id, device_id=event.device_id)
+        response = await self.client.to_device(message)
+        if isinstance(response, nio.ErrorResponse):
+            raise MatrixError("key request", None, response.status_code, response.message or "")
+        request = OutgoingKeyRequest.from_message(message)
+        olm.outgoing_key_requests[request.session_id] = request
+        olm.store.add_outgoing_key_request(request)
+        self._creators[event.session_id] = event.sender_key
+        return True

@@ -116,10 +116,18 @@ V5_PLAN_AND_ARCHIVE = [
         BEGIN SELECT RAISE(ABORT, 'archived documents are kept until the retention term ends'); END""",
 ]
 
+V6_WAITING_FOR_KEYS = [
+    # Encrypted events whose room key has not arrived yet: kept (ciphertext only) until it does or the wait ends.
+    """CREATE TABLE undecrypted (
+        event_id TEXT PRIMARY KEY, room_id TEXT NOT NULL, source TEXT NOT NULL, seen_at TEXT NOT NULL,
+        give_up_at TEXT NOT NULL)""",
+]
+
 MIGRATIONS: list[tuple[str, list[str]]] = [
     ("foundation: referrals, cases, outbox, exactly-once bookkeeping, audit log", V1_FOUNDATION),
     ("actions, reminders and the schedule", V2_ACTIONS_AND_SCHEDULE),
     ("retention: deletion records", V3_RETENTION),
     ("meetings", V4_MEETINGS),
     ("the plan and the archive", V5_PLAN_AND_ARCHIVE),
+    ("encrypted events waiting for their key", V6_WAITING_FOR_KEYS),
 ]

@@ -1,5 +1,7 @@
 """End-to-end encrypted case rooms, with encrypting clients: the bot reads and answers encrypted commands, and
 an event it cannot decrypt gets a clear notice instead of silence."""
+import asyncio
+
 import nio
 import pytest
 from nio.api import Api
@@ -43,18 +45,62 @@ async def test_the_bot_reads_and_answers_in_an_encrypted_case_room(world):
     assert listed.ok and "Huisbezoek" in listed.body
 
 
-async def test_an_undecryptable_message_gets_a_notice(world):
+SHORT_KEY_WAIT = {"matrix": {"key_wait_seconds": 3}}
+
+
+async def send_raw_encrypted(user, room: str, content: dict, txn: str) -> str:
+    """An m.room.encrypted event sent as is, not through the client's encryption."""
+    method, path, data = Api.room_send(user.client.access_token, room, "m.room.encrypted", content, txn)
+    response = await user.client._send(nio.RoomSendResponse, method, path, data, (room,))
+    assert isinstance(response, nio.RoomSendResponse), response
+    return response.event_id
+
+
+@pytest.mark.parametrize("world", [SHORT_KEY_WAIT], indirect=True)
+async def test_an_undecryptable_message_gets_a_notice_once_the_wait_runs_out(world):
     number, room = await joined_case(world)
     politie = await world.user("politie")
     assert (await politie.command(room, "!casus")).ok
-    # An encrypted event whose room key the bot never received, sent as is (not through the client's encryption).
+    # Two encrypted events of one session whose room key the bot never receives.
     garbage = {"algorithm": "m.megolm.v1.aes-sha2", "ciphertext": "AwgAEnAA", "device_id": politie.client.device_id,
-               "sender_key": "x" * 43, "session_id": "y" * 43}
-    method, path, data = Api.room_send(politie.client.access_token, room, "m.room.encrypted", garbage, "t-garbage")
-    response = await politie.client._send(nio.RoomSendResponse, method, path, data, (room,))
-    assert isinstance(response, nio.RoomSendResponse)
-    notice = await politie.answer_to(room, response.event_id)
-    assert notice.reaction == "❌" and "ontsleutelen" in notice.body
+               "sender_key": politie.client.olm.account.identity_keys["curve25519"], "session_id": "y" * 43}
+    first = await send_raw_encrypted(politie, room, garbage, "t-garbage-1")
+    second = await send_raw_encrypted(politie, room, garbage, "t-garbage-2")
+    for event_id in (first, second):
+        notice = await politie.answer_to(room, event_id)
+        assert notice.reaction == "❌" and "ontsleutelen" in notice.body
+        assert notice.content["msgtype"] == "m.notice"
+    # The key request went to the sender's device (not to the bot's own), once for the session.
+    log = world.bot.log()
+    assert "Task exception" not in log and "Traceback" not in log
+
+
+async def test_a_late_room_key_is_waited_for_and_the_command_handled(world):
+    number, room = await joined_case(world)
+    politie = await world.user("politie")
+    assert (await politie.command(room, "!casus")).ok
+    client = politie.client
+    # A new session whose key is held back: the message arrives before its room key (as happens when the
+    # sender's to-device messages are slow).
+    client.olm.create_outbound_group_session(room)
+    session = client.olm.outbound_group_sessions[room]
+    key_at_first_message = session.session_key
+    session.shared = True
+    _, content = client.encrypt(room, "m.room.message", {"msgtype": "m.text", "body": "!acties"})
+    event_id = await send_raw_encrypted(politie, room, content, "t-late-key")
+    await asyncio.sleep(4)
+    assert politie.reply_to(room, event_id) is None  # waiting, not "could not decrypt"
+    # Now the same session's key goes out, from the message's index (as the original to-device message would).
+    session.shared = False
+    kind = type(session)
+    exported = kind.session_key
+    kind.session_key = property(lambda self: key_at_first_message)
+    try:
+        await client.share_group_session(room, ignore_unverified_devices=True)
+    finally:
+        kind.session_key = exported
+    answer = await politie.answer_to(room, event_id)
+    assert answer.ok and "ontsleutelen" not in answer.body
 
 
 async def test_members_can_read_the_welcome_sent_before_they_joined(world):
