@@ -12,7 +12,7 @@ from typing import Any
 
 import nio
 
-from bot import cross_signing, crypto_store, metrics, render
+from bot import cross_signing, crypto_store, metrics, render, verification
 from bot.clock import Clock
 from bot.config import Config
 from bot.content import message_content
@@ -64,6 +64,7 @@ class Bot:
         self._retry_task: asyncio.Task | None = None  # held while a sync batch is handled and its position stored
         self._joining: set[str] = set()
         self.key_requests: KeyRequests | None = None
+        self.verifier: verification.Verifier | None = None
 
     # ---- start and stop ------------------------------------------------------------------------------------------
 
@@ -81,6 +82,7 @@ class Bot:
                                          max_timeouts=None, max_timeout_retry_wait_time=30, request_timeout=60),
         )
         await self._login()
+        self.verifier = verification.Verifier(self.client, None, self.config.is_admin)
         await self._cross_sign(store)
         crypto_store.make_private(store)
         matrix = Matrix(self.client, cross_signed_only=mc.device_trust == "cross_signed")
@@ -99,8 +101,9 @@ class Bot:
         logged loudly and the bot works on (its device then shows as not verified by its owner)."""
         try:
             await exchange_keys(self.client)
-            await cross_signing.ensure(self.client, store, self.config.matrix.pickle_key.encode(),
-                                       self.config.matrix.password)
+            identity = await cross_signing.ensure(self.client, store, self.config.matrix.pickle_key.encode(),
+                                                  self.config.matrix.password)
+            self.verifier.master_key = identity.public("master")
         except (cross_signing.CrossSigningError, nio.LocalProtocolError, OSError, asyncio.TimeoutError) as exc:
             metrics.ERRORS.labels("cross_signing").inc()
             log.error("the bot's device is not cross-signed (Element will warn about it): %s", exc)
@@ -278,12 +281,23 @@ class Bot:
         await self._retry_undecrypted()
 
     async def _handle(self, room_id: str, event: dict[str, Any]) -> None:
-        if event.get("type") == "m.room.message" and await self.handler.message(room_id, event):
+        if verification.is_verification(event):
+            await self._verification(room_id, event)
+        elif event.get("type") == "m.room.message" and await self.handler.message(room_id, event):
             crash_point("after_handle")
             self.executor.wake()
             await self.scheduler.refresh()  # the command may have scheduled something sooner
         elif event.get("type") == "m.room.member" and await self._member_left(room_id, event):
             self.executor.wake()
+
+    async def _verification(self, room_id: str, event: dict[str, Any]) -> None:
+        """An administrator verifying the bot from Element: the steps go out through the outbox, in order."""
+        async with self.db.transaction() as tx:
+            if not await events.mark_handled(tx, event["event_id"], room_id):
+                return
+            for kind, content in self.verifier.handle(room_id, event):
+                await outbox.enqueue(tx, "send", {"room_id": room_id, "type": kind, "content": content})
+        self.executor.wake()
 
     # ---- encrypted events whose key is late ------------------------------------------------------------------
 

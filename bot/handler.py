@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any
 
-from bot import effects, metrics
+from bot import effects, metrics, pills
 from bot.clock import Clock
 from bot.config import Config
 from commands.base import CommandError, Context, Msg, RoomKind
@@ -52,6 +52,7 @@ class Handler:
         in_reply_to = ((content.get("m.relates_to") or {}).get("m.in_reply_to") or {}).get("event_id")
         if in_reply_to:
             body = strip_reply_fallback(body)
+        body = pills.resolve(body, content)  # a person picked from the autocomplete counts as their Matrix ID
         async with self.db.transaction() as tx:
             if not await events.mark_handled(tx, event["event_id"], room_id):
                 return False  # already handled before a crash or restart: never twice

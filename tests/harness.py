@@ -127,9 +127,14 @@ class User:
 
     # ---- sending ---------------------------------------------------------------------------------------------
 
-    async def send(self, room_id: str, body: str) -> str:
-        response = await self.client.room_send(room_id, "m.room.message", {"msgtype": "m.text", "body": body},
-                                               ignore_unverified_devices=True)
+    async def send(self, room_id: str, body: str, html: str | None = None, mentions: list[str] | None = None) -> str:
+        """html and mentions: as a client sends a message with mention pills (Element's autocomplete)."""
+        content: dict[str, Any] = {"msgtype": "m.text", "body": body}
+        if html is not None:
+            content.update(format="org.matrix.custom.html", formatted_body=html)
+        if mentions is not None:
+            content["m.mentions"] = {"user_ids": mentions}
+        response = await self.client.room_send(room_id, "m.room.message", content, ignore_unverified_devices=True)
         assert isinstance(response, nio.RoomSendResponse), response
         return response.event_id
 
@@ -207,6 +212,27 @@ async def download(user: User, content: dict[str, Any]) -> bytes:
     response = await user.client.download(mxc=content["url"])
     assert isinstance(response, nio.DownloadResponse), response
     return response.body
+
+
+def notifications(world: "World", name: str) -> dict[str, dict[str, Any]]:
+    """What the homeserver's push rules made of events for this user (GET /notifications): event id -> the
+    notification, with "highlight" true when the user was mentioned (Element rings and shows a badge)."""
+    found: dict[str, dict[str, Any]] = {}
+    since = ""
+    for _ in range(20):
+        page = call(world.syn, "GET", f"/_matrix/client/v3/notifications?limit=100{since}", world.tokens[name])
+        for item in page.get("notifications", []):
+            tweaks = [a for a in item["actions"] if isinstance(a, dict)]
+            item["highlight"] = any(a.get("set_tweak") == "highlight" and a.get("value", True) for a in tweaks)
+            found[item["event"]["event_id"]] = item
+        if not page.get("next_token"):
+            break
+        since = f"&from={page['next_token']}"
+    return found
+
+
+def pill(user_id: str, label: str) -> str:
+    return f'<a href="https://matrix.to/#/{user_id}">{label}</a>'
 
 
 def plain(body: str) -> str:
@@ -314,7 +340,7 @@ class World:
             await user.close()
 
 
-ROLES = ("coordinator", "melder", "politie", "ggz", "buiten", "privacy")
+ROLES = ("coordinator", "melder", "politie", "ggz", "buiten", "privacy", "beheer")
 
 
 def make_world(syn: LocalSynapse, workdir: Path, bot_admin: bool = False, encrypted: bool = False,
@@ -336,7 +362,7 @@ def make_world(syn: LocalSynapse, workdir: Path, bot_admin: bool = False, encryp
     config_path = workdir / "config.toml"
     bot = {"database": "zvh.db", "region": "Haaglanden", "referral_prefix": "HGL", "screening_room": screening,
            "coordinators": [ids["coordinator"]], "referrers": [f"@melder-*:{syn.server_name}"],
-           "privacy_officers": [ids["privacy"]], "encrypt_rooms": encrypted,
+           "privacy_officers": [ids["privacy"]], "admins": [ids["beheer"]], "encrypt_rooms": encrypted,
            "municipalities": ["Den Haag", "Delft", "Zoetermeer"]}
     bot.update(bot_overrides)
     write_config(

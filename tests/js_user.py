@@ -186,6 +186,10 @@ class JsUser:
             args["mentions"] = mentions
         return (await self.call("send", **args))["eventId"]
 
+    async def verify_user(self, user_id: str, room_id: str, confirm: bool = True) -> dict[str, Any]:
+        """Element's "Verify" on a user's profile: emoji verification in the DM; confirm (or deny) the emoji."""
+        return await self.call("verify_user", timeout=90, userId=user_id, roomId=room_id, confirm=confirm)
+
     async def reply(self, room_id: str, event_id: str, body: str) -> str:
         return (await self.call("reply", roomId=room_id, eventId=event_id, body=body))["eventId"]
 

@@ -7,13 +7,19 @@ from datetime import datetime
 import pytest
 
 from tests.conftest import AMSTERDAM
-from tests.harness import open_case, plain
+from tests.harness import notifications, open_case, plain
 
 SETTLE = 2.0
 
 
 def local(iso: str) -> datetime:
     return datetime.fromisoformat(iso).replace(tzinfo=AMSTERDAM)
+
+
+def rings(world, name: str, event: dict) -> bool:
+    """The homeserver's push rules notify this user of the event as a mention (their phone rings)."""
+    found = notifications(world, name).get(event["event_id"])
+    return bool(found and found["highlight"]) and event["content"]["m.mentions"] == {"user_ids": [world.ids[name]]}
 
 
 def count(user, room: str, text: str, bot: str) -> int:
@@ -33,17 +39,18 @@ async def test_owner_is_reminded_nudged_and_leads_are_escalated_to_once(world):
     assert count(ggz, dms["ggz"], "Intake plannen", bot) == 0
     before = await ggz.wait_notice(dms["ggz"], "over 2 werkdagen af", sender=bot)
     assert number in plain(before["content"]["body"]) and "later verstuurd" not in before["content"]["body"]
+    assert rings(world, "ggz", before)
 
     world.travel(local("2026-12-04T08:59:58"))
     await ggz.wait_notice(dms["ggz"], "moet vandaag af", sender=bot)
     world.travel(local("2026-12-07T08:59:58"))  # Monday after: overdue
-    await ggz.wait_notice(dms["ggz"], "is over tijd", sender=bot)
+    assert rings(world, "ggz", await ggz.wait_notice(dms["ggz"], "is over tijd", sender=bot))
     world.travel(local("2026-12-08T08:59:58"))  # two working days overdue: the casusregisseur
     first = await politie.wait_notice(dms["politie"], "Escalatie", sender=bot)
-    assert "2 werkdagen over tijd" in plain(first["content"]["body"])
+    assert "2 werkdagen over tijd" in plain(first["content"]["body"]) and rings(world, "politie", first)
     world.travel(local("2026-12-11T08:59:58"))  # five working days overdue: the procesregisseur
     second = await coordinator.wait_notice(dms["coordinator"], "Escalatie", sender=bot)
-    assert "5 werkdagen over tijd" in plain(second["content"]["body"])
+    assert "5 werkdagen over tijd" in plain(second["content"]["body"]) and rings(world, "coordinator", second)
 
     await asyncio.sleep(SETTLE)
     assert count(politie, dms["politie"], "Escalatie", bot) == 1
@@ -69,7 +76,9 @@ async def test_mine_across_two_cases_and_the_weekly_digest(world):
     assert (await coordinator.command(room1, f"!actie {pid} Dossier aanvullen voor morgen")).ok
 
     world.travel(local("2026-12-07T08:29:57"))  # Monday: the digest is due at 08:30; the first action is late
-    digest = plain((await politie.wait_notice(pdm, "Weekoverzicht", sender=world.bot_id))["content"]["body"])
+    weekly = await politie.wait_notice(pdm, "Weekoverzicht", sender=world.bot_id)
+    assert rings(world, "politie", weekly)
+    digest = plain(weekly["content"]["body"])
     assert digest.index("Dossier aanvullen") < digest.index("Huisbezoek") < digest.index("Buren spreken")
     assert "te laat" in digest.split("Huisbezoek")[0]
     lead = plain((await coordinator.wait_notice(cdm, "Weekoverzicht", sender=world.bot_id))["content"]["body"])
@@ -78,6 +87,8 @@ async def test_mine_across_two_cases_and_the_weekly_digest(world):
 
     answer = await politie.command(room1, "!mijn")
     assert answer.ok and "privégesprek" in answer.body
-    mine = plain((await politie.wait_notice(pdm, "te laat eerst", sender=world.bot_id))["content"]["body"])
+    overview = await politie.wait_notice(pdm, "te laat eerst", sender=world.bot_id)
+    assert overview["content"]["msgtype"] == "m.notice"  # an answer to a command: it asks nothing, rings nothing
+    mine = plain(overview["content"]["body"])
     assert mine.index(first) < mine.index("Huisbezoek") < mine.index("Buren spreken")
     assert second in mine

@@ -1,9 +1,6 @@
 """The bot with a Matrix client nobody here wrote: matrix-js-sdk with its Rust crypto, the stack Element uses
 (tests/jsclient, driven through tests/js_user.py). The referrer and a partner use it in encrypted rooms, the
-coordinator is the harness's nio client.
-
-Some assertions wait for bot work that has not landed yet; each is marked PENDING with what it waits for. They
-fail until then, on purpose (not xfail: the failure is the to-do list)."""
+coordinator is the harness's nio client."""
 from __future__ import annotations
 
 import re
@@ -21,10 +18,10 @@ async def js(world, request):
     """js(name, isolation) -> a started JsUser for the world's account `name`; closed (logs shown on failure)."""
     users: list[JsUser] = []
 
-    async def make(name: str, isolation: str = "all") -> JsUser:
+    async def make(name: str, isolation: str = "all", cross_signing: bool = True) -> JsUser:
         user = JsUser.of(world, name)
         users.append(user)
-        return await user.start(isolation)
+        return await user.start(isolation, cross_signing=cross_signing)
 
     yield make
     for user in users:
@@ -47,9 +44,8 @@ async def test_an_element_user_refers_and_a_partner_works_the_case(world, js, is
     """isolation "all": Element's default, every device gets room keys, every sender is read (with shields);
     "only_signed": Element's "exclude insecure devices" (MSC4153), keys only for, and messages only from,
     devices their owner cross-signed."""
-    # PENDING (bot cross-signing) for "only_signed": while the bot's device is not cross-signed, an Element user
-    # in that mode can read nothing from the bot (UNSIGNED_SENDER_DEVICE) and shares no room key with it; this
-    # variant then fails at once, at the DM's welcome.
+    # "only_signed" works only because the bot's device is cross-signed: otherwise an Element user in that mode
+    # reads nothing from the bot (UNSIGNED_SENDER_DEVICE) and shares no room key with it.
     melder, politie = await js("melder", isolation), await js("politie", isolation)  # devices before the case
 
     # The referrer opens an encrypted direct chat, as Element does; the bot joins and says welcome.
@@ -86,10 +82,10 @@ async def test_an_element_user_refers_and_a_partner_works_the_case(world, js, is
 
     if isolation == "only_signed":  # the bot as Element's strictest setting wants it, in the case room too
         said = bot_events(politie, world, room)
-        # PENDING (encrypted reactions): the ✅ on the partner's commands went over the wire encrypted.
+        # The ✅ on the partner's commands went over the wire encrypted.
         reactions = [e for e in said if e["type"] == "m.reaction"]
         assert reactions and all(e["encrypted"] and e["relation"] for e in reactions), reactions
-        # PENDING (bot cross-signing): no shield on anything the bot said.
+        # No shield on anything the bot said.
         shields = {e["event_id"]: e["shield"] for e in said if e["encrypted"]}
         assert all(s == {"colour": "NONE", "reason": None} for s in shields.values()), shields
 
@@ -100,11 +96,11 @@ async def test_the_bots_reactions_in_an_encrypted_room_are_encrypted(world, js):
     command = await melder.send(dm, "!help")
     answer = await melder.answer_to(dm, command)
     assert answer.ok, answer.body
-    # PENDING (encrypted reactions in the bot): without it the ✅ goes out as a plain m.reaction in this room.
+    # matrix-nio would send the ✅ as a plain m.reaction; the bot encrypts it like its messages.
     # (Element Web itself sends reactions in the clear, on purpose, see matrix-js-sdk's shouldEncryptEventForRoom;
     # Element X encrypts them. Element Web reads encrypted ones fine as long as m.relates_to stays in the clear.)
     assert answer.reaction["encrypted"], f"the bot's reaction went over the wire as {answer.reaction['wire_type']}"
-    # PENDING (same): an encrypted reaction must keep its m.relates_to in the clear (the spec asks it, and
+    # An encrypted reaction must keep its m.relates_to in the clear (the spec asks it, and
     # matrix-js-sdk aggregates annotations from the wire content only), or Element shows no ✅ on the command.
     assert answer.reaction["relation"] == {"rel_type": "m.annotation", "event_id": command, "key": "✅"}, \
         answer.reaction
@@ -131,9 +127,47 @@ async def test_element_shows_no_warning_on_the_bots_messages(world, js):
     said = [e for e in bot_events(melder, world, dm) if e["encrypted"]]
     assert said and not undecrypted(said)
     devices = (await melder.device_info(world.bot_id))["devices"]
-    # PENDING (bot cross-signing): while the bot's device is not signed by a cross-signing identity of the bot,
-    # Element puts a red shield ("Encrypted by a device not verified by its owner", UNSIGNED_DEVICE) on each of
+    # Were the bot's device not signed by a cross-signing identity of the bot, Element would put a red shield ("Encrypted by a device not verified by its owner", UNSIGNED_DEVICE) on each of
     # its messages. Once signed, an unverified but cross-signed bot gets no shield at all.
     assert devices and all(d["signedByOwner"] for d in devices), devices
     shields = {e["event_id"]: e["shield"] for e in said}
     assert all(s == {"colour": "NONE", "reason": None} for s in shields.values()), shields
+
+
+@pytest.mark.parametrize("world", [{"matrix": {"device_trust": "cross_signed"}}], indirect=True)
+async def test_cross_signed_trust_gives_keys_only_to_devices_their_owner_signed(world, js):
+    """device_trust = "cross_signed": the bot shares room keys with a device its owner cross-signed (as Element
+    does at first login) and withholds them from one nobody signed."""
+    signed = await js("melder")
+    dm = await signed.dm(world.bot_id)
+    answer = await signed.command(dm, "!help")
+    assert answer.ok and answer.reply["encrypted"]
+
+    unsigned = await js("politie", cross_signing=False)
+    room = await unsigned.create_dm(world.bot_id)
+    withheld = await unsigned.wait_for(
+        lambda: [e for e in unsigned.events.get(room, []) if e["sender"] == world.bot_id and e["encrypted"]
+                 and e["decryption_failure"]], room=room, what="the bot's welcome, withheld from this device")
+    assert not [e for e in unsigned.events.get(room, []) if e["sender"] == world.bot_id
+                and e["type"] == "m.room.message"], "an unsigned device could read the bot's message"
+    assert withheld
+
+
+async def test_an_administrator_verifies_the_bot_once_from_element(world, js):
+    """Element's "Verify" on the bot's profile: emoji verification in the DM. Element shows the same emoji as the
+    bot's log (where the administrator compares them), and afterwards the bot's identity is verified for them."""
+    admin = await js("beheer")
+    dm = await admin.dm(world.bot_id)
+    result = await admin.verify_user(world.bot_id, dm)
+    assert result["phase"] == "done" and result["verified"], result
+    shown = next(line for line in world.bot.log().splitlines() if "VERIFY:" in line)
+    assert len(result["emoji"]) == 7
+    assert [item.split(" ")[0] for item in shown.split("emoji: ")[1].split("  ")] == result["emoji"]
+    assert (await admin.device_info(world.bot_id))["user"]["verified"]
+
+    # Someone who is not an administrator of the bot is told no.
+    melder = await js("melder")
+    mdm = await melder.dm(world.bot_id)
+    refused = await melder.verify_user(world.bot_id, mdm)
+    assert refused["phase"] == "cancelled" and refused["cancel"] == "m.user", refused
+

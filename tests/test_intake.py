@@ -43,7 +43,7 @@ async def test_guided_intake_validates_each_answer_and_files(world):
     number = re.search(NUMBER, filed.body).group(0)
 
     coordinator = await world.user("coordinator")
-    notice = await coordinator.wait_notice(world.screening_room, number)
+    notice = await coordinator.wait_notice(world.screening_room, number, sender=world.bot_id)
     # The screening notice is pseudonymised: no initials, no birth years, no free text.
     for personal in ("J.D.", "1985", "A.B.", "2010", "schulden"):
         assert personal not in notice["content"]["body"] and personal not in notice["content"]["formatted_body"]
@@ -135,4 +135,4 @@ async def test_a_second_direct_chat_works_and_leaving_one_is_respected(world):
     number = await file_referral(melder, first)
     coordinator = await world.user("coordinator")
     assert (await coordinator.command(world.screening_room, f"!triage {number} advies Zo doen")).ok
-    await melder.wait_notice(first, f"{number}: advies")  # the outcome goes to the chat still open
+    await melder.wait_notice(first, f"{number}: advies", sender=world.bot_id)  # the outcome goes to the chat still open

@@ -64,7 +64,8 @@ REFUSALS = {"error.not_allowed", "error.wrong_room"}
 
 def config() -> Config:
     return Config.model_validate({
-        "matrix": {"homeserver": "http://127.0.0.1:1", "user_id": "@bot:zvh.example", "password": "x"},
+        "matrix": {"homeserver": "http://127.0.0.1:1", "user_id": "@bot:zvh.example", "password": "x",
+                   "pickle_key": "a-test-secret-0123456789"},
         "bot": {"screening_room": "!screening:zvh.example", "municipalities": ["Delft"],
                 "coordinators": [PEOPLE["coordinator"], PEOPLE["procesregisseur"]],
                 "referrers": ["gemeente.example"], "managers": [PEOPLE["manager"]],

@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from tests.harness import open_case, plain
+from tests.harness import notifications, open_case, plain
 from tests.test_chasing import count, local
 
 SETTLE = 2.0
@@ -32,7 +32,8 @@ async def test_adhoc_recurring_and_snoozed_reminders(world):
 
     world.travel(local("2026-12-01T09:59:57"))
     fired = await politie.wait_notice(room, "Herinnering #1 voor", sender=bot)
-    assert fired["content"]["m.mentions"] == {"user_ids": [pid]}
+    assert fired["content"]["m.mentions"] == {"user_ids": [pid]} and fired["content"]["msgtype"] == "m.text"
+    assert notifications(world, "politie")[fired["event_id"]]["highlight"]  # it rings
     assert "&lt;b&gt;woningcorporatie" in fired["content"]["formatted_body"]
     reply = await politie.reply(room, fired["event_id"], "!later 1u")
     snoozed = await politie.answer_to(room, reply)
@@ -44,7 +45,8 @@ async def test_adhoc_recurring_and_snoozed_reminders(world):
     personal = await politie.command(dm, "!herinner over 2 uur Koffie halen")
     assert personal.ok and "13:00" in personal.body
     world.travel(local("2026-12-01T12:59:59"))
-    await politie.wait_notice(dm, "Herinnering #1: Koffie halen", sender=bot)
+    own = await politie.wait_notice(dm, "Herinnering #1: Koffie halen", sender=bot)
+    assert notifications(world, "politie")[own["event_id"]]["highlight"]
     await asyncio.sleep(SETTLE)
     assert count(politie, room, "Herinnering #2 voor", bot) == 0  # cancelled: never sent
     assert count(politie, room, "Koffie", bot) == 0  # personal: only in the DM

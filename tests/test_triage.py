@@ -19,17 +19,17 @@ async def test_queue_show_and_each_closing_outcome(world):
 
     advice = await coordinator.command(room, f"!triage {numbers[0]} advies Bel het wijkteam <b>nu</b>")
     assert advice.ok and "ingelicht" in advice.body
-    told = await melder.wait_notice(dm, f"{numbers[0]}: advies")
+    told = await melder.wait_notice(dm, f"{numbers[0]}: advies", sender=world.bot_id)
     assert "Bel het wijkteam <b>nu</b>" in told["content"]["body"]
     assert "&lt;b&gt;nu&lt;/b&gt;" in told["content"]["formatted_body"]
 
     referred = await coordinator.command(room, f"!triage {numbers[1]} doorverwijzen ggz Graag oppakken")
     assert referred.ok and "GGZ Delfland" in referred.body
-    await melder.wait_notice(dm, f"{numbers[1]}: doorverwezen naar GGZ Delfland")
+    await melder.wait_notice(dm, f"{numbers[1]}: doorverwezen naar GGZ Delfland", sender=world.bot_id)
     ggz = await world.user("ggz")
     ggz_dm = await ggz.wait_invite()
     await ggz.join(ggz_dm)
-    await ggz.wait_notice(ggz_dm, f"melding {numbers[1]} doorverwezen")
+    await ggz.wait_notice(ggz_dm, f"melding {numbers[1]} doorverwezen", sender=world.bot_id)
     # Need-to-know: the partner it was referred to may read it; another partner gets "does not exist".
     assert "Graag oppakken" in (await ggz.command(ggz_dm, f"!toon {numbers[1]}")).body
     politie = await world.user("politie")
@@ -41,7 +41,7 @@ async def test_queue_show_and_each_closing_outcome(world):
 
     rejected = await coordinator.command(room, f"!triage {numbers[2]} afwijzen Buiten de doelgroep")
     assert rejected.ok
-    await melder.wait_notice(dm, f"{numbers[2]}: afgewezen")
+    await melder.wait_notice(dm, f"{numbers[2]}: afgewezen", sender=world.bot_id)
 
     again = await coordinator.command(room, f"!triage {numbers[0]} afwijzen Toch niet")
     assert again.reaction == "❌" and "al afgehandeld" in again.body

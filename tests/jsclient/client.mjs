@@ -19,8 +19,8 @@ if (typeof Promise.withResolvers !== "function") {
 const readline = await import("node:readline");
 const sdk = await import("matrix-js-sdk");
 const { logger } = await import("matrix-js-sdk/lib/logger.js");
-const { OnlySignedDevicesIsolationMode, AllDevicesIsolationMode, EventShieldColour, EventShieldReason } =
-  await import("matrix-js-sdk/lib/crypto-api/index.js");
+const { OnlySignedDevicesIsolationMode, AllDevicesIsolationMode, EventShieldColour, EventShieldReason,
+  VerificationPhase, VerificationRequestEvent, VerifierEvent } = await import("matrix-js-sdk/lib/crypto-api/index.js");
 
 logger.setLevel(process.env.ZVH_JS_LOG || "warn");
 
@@ -229,6 +229,39 @@ const ops = {
     return { devices: result, user: { known: user.known, verified: user.isVerified(),
       crossSigningVerified: user.isCrossSigningVerified(), wasCrossSigningVerified: user.wasCrossSigningVerified(),
       needsUserApproval: user.needsUserApproval } };
+  },
+
+  async verify_user({ userId, roomId, confirm = true }) {
+    // "Verify" on a user's profile in Element: an in-room emoji (SAS) verification in the DM with them.
+    const request = await crypto().requestVerificationDM(userId, roomId);
+    await until("the verification request accepted", () =>
+      request.phase === VerificationPhase.Ready || request.phase === VerificationPhase.Cancelled, 30_000);
+    if (request.phase === VerificationPhase.Cancelled) {
+      return { phase: "cancelled", cancel: request.cancellationCode ?? null, emoji: null, verified: false };
+    }
+    const verifier = await request.startVerification("m.sas.v1");
+    let emoji = null;
+    verifier.on(VerifierEvent.ShowSas, (sas) => {
+      emoji = sas.sas.emoji.map(([symbol]) => symbol);
+      if (confirm) sas.confirm(); else sas.mismatch();
+    });
+    let error = null;
+    try {
+      await verifier.verify();
+    } catch (e) {
+      error = String(e?.message ?? e);
+    }
+    await until("the verification finished", () =>
+      request.phase === VerificationPhase.Done || request.phase === VerificationPhase.Cancelled, 30_000);
+    // The client signs the verified identity with its user-signing key and uploads that: give it a moment.
+    let verified = false;
+    if (request.phase === VerificationPhase.Done) {
+      verified = await until("the identity marked verified", async () =>
+        (await crypto().getUserVerificationStatus(userId)).isCrossSigningVerified(), 10_000).catch(() => false);
+    }
+    const device = await crypto().getDeviceVerificationStatus(userId, request.otherDeviceId ?? "");
+    return { phase: request.phase === VerificationPhase.Done ? "done" : "cancelled", emoji, error,
+      cancel: request.cancellationCode ?? null, verified, deviceVerified: device?.isVerified() ?? null };
   },
 
   async stop() {
