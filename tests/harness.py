@@ -51,6 +51,7 @@ class User:
         self.client.access_token = token
         self.events: dict[str, list[dict[str, Any]]] = {}
         self.invites: dict[str, list[Any]] = {}
+        self.to_device: list[dict[str, Any]] = []  # to-device messages received (key requests, room keys)
         self._changed = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._token: str | None = None
@@ -98,6 +99,7 @@ class User:
 
     def _record(self, response: nio.SyncResponse) -> None:
         self._token = response.next_batch
+        self.to_device.extend(getattr(e, "source", {}) for e in response.to_device_events)
         for room_id, info in response.rooms.join.items():
             self.events.setdefault(room_id, []).extend(e.source for e in info.timeline.events)
         for room_id, info in response.rooms.invite.items():

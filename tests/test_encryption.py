@@ -70,7 +70,10 @@ async def test_an_undecryptable_message_gets_a_notice_once_the_wait_runs_out(wor
         notice = await politie.answer_to(room, event_id)
         assert notice.reaction == "❌" and "ontsleutelen" in notice.body
         assert notice.content["msgtype"] == "m.notice"
-    # The key request went to the sender's device (not to the bot's own), once for the session.
+    # The key was asked of the device that sent the messages (not of the bot's own devices), once for the session.
+    requests = [m for m in politie.to_device if m.get("type") == "m.room_key_request"
+                and m.get("sender") == world.bot_id]
+    assert len(requests) == 1 and requests[0]["content"]["body"]["session_id"] == "y" * 43
     log = world.bot.log()
     assert "Task exception" not in log and "Traceback" not in log
 
