@@ -28,7 +28,7 @@ from typing import Any
 
 import nio
 
-from bot.local_synapse import LocalSynapse
+from devserver.local_synapse import LocalSynapse
 from tests.harness import REFERRAL_LINES, REPO, User, World, make_world
 
 RESULTS = Path(__file__).resolve().parent / "results"

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from bot.clock import Clock
-from bot.config import Config
+from core.config import Config
 from bot.scheduler import Scheduler
 from commands.due import REMINDER
 from storage.db import Database

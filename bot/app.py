@@ -12,12 +12,14 @@ from typing import Any
 
 import nio
 
-from bot import cross_signing, crypto_store, metrics, render, verification
+from bot import cross_signing, crypto_store, metrics, verification
+from core import render
 from bot.clock import Clock
-from bot.config import Config
-from bot.content import message_content
+from core.config import Config
+from bot import outbox_writer
 from bot.executor import Executor
-from commands.base import Msg
+from core.intents import JoinRoom, LeaveRoom, RawEvent, RoomMessage
+from core.messages import Msg
 from bot.faults import crash_point
 from bot.handler import Handler
 from bot.matrix import KeyRequests, Matrix, MatrixError, exchange_keys
@@ -162,9 +164,8 @@ class Bot:
                 continue
         log.info("joined the screening room after a failed start")
         async with self.db.transaction() as tx:
-            await outbox.enqueue(tx, "send", {"room_id": self.config.bot.screening_room, "content": message_content(
-                Msg.of("startup.recovered", problem=first.errcode or str(first.status), since=since),
-                self.config.bot.language)})
+            await outbox_writer.write(tx, self.config, [RoomMessage(self.config.bot.screening_room, Msg.of(
+                "startup.recovered", problem=first.errcode or str(first.status), since=since))])
         self.executor.wake()
 
     async def run(self) -> None:
@@ -295,8 +296,8 @@ class Bot:
         async with self.db.transaction() as tx:
             if not await events.mark_handled(tx, event["event_id"], room_id):
                 return
-            for kind, content in self.verifier.handle(room_id, event):
-                await outbox.enqueue(tx, "send", {"room_id": room_id, "type": kind, "content": content})
+            await outbox_writer.write(tx, self.config, [RawEvent(room_id, kind, content)
+                                                        for kind, content in self.verifier.handle(room_id, event)])
         self.executor.wake()
 
     # ---- encrypted events whose key is late ------------------------------------------------------------------
@@ -362,7 +363,7 @@ class Bot:
             if await users.dm_user(tx, room_id) != user:
                 return False
             await users.forget_dm_room(tx, room_id)
-            await outbox.enqueue(tx, "leave", {"room_id": room_id})
+            await outbox_writer.write(tx, self.config, [LeaveRoom(room_id)])
         return True
 
     async def _mark_seen(self, room_id: str, timeline: list[dict[str, Any]]) -> None:
@@ -411,14 +412,10 @@ class Bot:
         self._joining.add(room_id)
         async with self.db.transaction() as tx:
             if self.config.is_known(inviter):
-                await outbox.enqueue(tx, "join", {"room_id": room_id, "inviter": inviter,
-                                                  "is_direct": bool(invite.content.get("is_direct"))})
+                intents = [JoinRoom(room_id, inviter, bool(invite.content.get("is_direct")))]
             else:
                 # Need-to-know: the bot does not stay in rooms of people outside the partnership, but it says why.
                 log.info("declining an invite from outside the partner directory")
-                lang = self.config.bot.language
-                await outbox.enqueue(tx, "join", {"room_id": room_id, "inviter": None})
-                await outbox.enqueue(tx, "send", {"room_id": room_id, "content": message_content(
-                    Msg.of("dm.not_partner"), lang)})
-                await outbox.enqueue(tx, "leave", {"room_id": room_id})
+                intents = [JoinRoom(room_id), RoomMessage(room_id, Msg.of("dm.not_partner")), LeaveRoom(room_id)]
+            await outbox_writer.write(tx, self.config, intents)
         self.executor.wake()

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from bot import cross_signing
-from bot.config import Config
+from core.config import Config
 
 
 def copy_database(source: Path, target: Path) -> None:

@@ -1,4 +1,5 @@
-"""Command line: `zvh-bot run --config FILE`, `zvh-bot dev`, `zvh-bot check-config FILE`, `zvh-bot backup`."""
+"""Command line: `zvh-bot run --config FILE`, `zvh-bot check-config FILE`, `zvh-bot backup` (`./zvh dev` is the
+homeserver tooling's, in devserver/)."""
 from __future__ import annotations
 
 import argparse
@@ -8,7 +9,7 @@ import logging
 import sys
 from pathlib import Path
 
-from bot.config import ConfigError, config_is_private, load_config
+from core.config import ConfigError, config_is_private, load_config
 
 log = logging.getLogger("zvh")
 
@@ -24,29 +25,24 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+def configure_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("nio").setLevel(logging.ERROR)  # nio warns on every error response it parses
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per re-armed wake-up is noise
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="zvh-bot", description="Case-coordination bot for ZVH on Matrix")
     sub = parser.add_subparsers(dest="cmd", required=True)
     run = sub.add_parser("run", help="run the bot with a config file")
     run.add_argument("--config", type=Path, required=True)
-    dev = sub.add_parser("dev", help="run on a throwaway local Synapse with demo accounts")
-    dev.add_argument("--dir", type=Path, default=Path(".dev"))
-    dev.add_argument("--port", type=int, default=8008)
     check = sub.add_parser("check-config", help="validate a config file and exit")
     check.add_argument("config", type=Path)
     save = sub.add_parser("backup", help="write a consistent copy of the database and crypto store (online)")
     save.add_argument("--config", type=Path, required=True)
     save.add_argument("--to", type=Path, help="directory for the backup (default: backups/ next to the database)")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("nio").setLevel(logging.ERROR)  # nio warns on every error response it parses
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per re-armed wake-up is noise
-
-    if args.cmd == "dev":
-        from bot.dev import run_dev
-
-        run_dev(args.dir.resolve(), args.port)
-        return 0
+    configure_logging()
     try:
         config = load_config(args.config)
     except ConfigError as exc:

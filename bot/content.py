@@ -6,8 +6,8 @@ from typing import Any
 
 from markupsafe import Markup
 
-from bot.render import render
-from commands.base import Msg
+from core.render import render
+from core.messages import Msg
 
 PILL = Markup('<a href="https://matrix.to/#/{0}">{0}</a>')
 

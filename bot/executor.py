@@ -1,4 +1,4 @@
-"""Performs the outbox in order, each effect exactly once, and records what it produced."""
+"""Performs the outbox in order, each item exactly once, and records what it produced."""
 from __future__ import annotations
 
 import asyncio
@@ -9,15 +9,15 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from bot import metrics, rooms
-from bot.config import Config
+from core.config import Config
 from bot.faults import crash_point
 from bot.matrix import Matrix, MatrixError
-from bot.content import message_content
-from commands.base import Msg
-from commands.cases import card_params
+from bot import outbox_writer
+from core.intents import AddToSpace, RawEvent, RoomMessage
+from core.messages import Msg
 from storage import cases, events, outbox, users
 from storage.db import Database, Tx, utcnow
-from storage.outbox import Effect
+from storage.outbox import OutboxItem
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = 60.0  # a homeserver back after an outage is used within a minute
@@ -47,13 +47,13 @@ class Executor:
         while True:
             self._wake.clear()
             async with self.db.transaction() as tx:
-                effect = await outbox.next_open(tx, utcnow())
-                retry_at = None if effect else await outbox.earliest_retry(tx)
-            if effect is None:
+                item = await outbox.next_open(tx, utcnow())
+                retry_at = None if item else await outbox.earliest_retry(tx)
+            if item is None:
                 self.idle.set()
                 await self._sleep_until(retry_at)
                 continue
-            await self.perform(effect)
+            await self.perform(item)
 
     async def _sleep_until(self, retry_at: str | None) -> None:
         timeout = None
@@ -64,46 +64,46 @@ class Executor:
         except asyncio.TimeoutError:
             pass
 
-    async def perform(self, effect: Effect) -> None:
-        handler = getattr(self, f"_do_{effect.kind}")
+    async def perform(self, item: OutboxItem) -> None:
+        handler = getattr(self, f"_do_{item.kind}")
         try:
-            result, follow_up = await handler(effect)
+            result, follow_up = await handler(item)
         except MatrixError as exc:
-            await self._failed(effect, exc, transient=exc.transient)
+            await self._failed(item, exc, transient=exc.transient)
             return
         except (OSError, asyncio.TimeoutError) as exc:
-            await self._failed(effect, exc, transient=True)
+            await self._failed(item, exc, transient=True)
             return
         async with self.db.transaction() as tx:
-            await outbox.mark_done(tx, effect.id, result)
+            await outbox.mark_done(tx, item.id, result)
             if follow_up:
                 await follow_up(tx)
         self.performed += 1
 
-    async def _failed(self, effect: Effect, exc: Exception, transient: bool) -> None:
+    async def _failed(self, item: OutboxItem, exc: Exception, transient: bool) -> None:
         metrics.ERRORS.labels("outbox").inc()
         async with self.db.transaction() as tx:
             if transient:
-                delay = min(MAX_BACKOFF, 0.5 * 2 ** min(effect.attempts, 12)) * random.uniform(0.8, 1.2)
+                delay = min(MAX_BACKOFF, 0.5 * 2 ** min(item.attempts, 12)) * random.uniform(0.8, 1.2)
                 not_before = (datetime.now(timezone.utc) + timedelta(seconds=delay)).isoformat(timespec="milliseconds")
-                await outbox.retry_later(tx, effect.id, not_before, str(exc))
-                log.warning("outbox %s #%d failed, retry in %.1fs: %s", effect.kind, effect.id, delay, exc)
+                await outbox.retry_later(tx, item.id, not_before, str(exc))
+                log.warning("outbox %s #%d failed, retry in %.1fs: %s", item.kind, item.id, delay, exc)
             else:
-                await outbox.mark_failed(tx, effect.id, str(exc))
-                log.error("outbox %s #%d failed for good: %s", effect.kind, effect.id, exc)
+                await outbox.mark_failed(tx, item.id, str(exc))
+                log.error("outbox %s #%d failed for good: %s", item.kind, item.id, exc)
 
     # ---- room creation, exactly once ---------------------------------------------------------------------------
 
-    async def _create_once(self, effect: Effect, key: str, body: dict[str, Any]) -> str:
+    async def _create_once(self, item: OutboxItem, key: str, body: dict[str, Any]) -> str:
         """createRoom cannot be de-duplicated by the homeserver: mark the attempt first; a retry of a marked
         attempt looks for the room that carries the key before it creates anything."""
-        if effect.state == "attempted":
+        if item.state == "attempted":
             found = await self._find_created(key)
             if found:
-                log.info("outbox #%d: found room from interrupted attempt", effect.id)
+                log.info("outbox #%d: found room from interrupted attempt", item.id)
                 return found
         async with self.db.transaction() as tx:
-            await outbox.mark_attempted(tx, effect.id)
+            await outbox.mark_attempted(tx, item.id)
         room_id = await self.matrix.create_room(body)
         crash_point("after_create_room")
         return room_id
@@ -115,21 +115,21 @@ class Executor:
                 return room_id
         return None
 
-    # ---- effect kinds: each returns (result, follow-up in the done-transaction) ------------------------------------
+    # ---- item kinds: each returns (result, follow-up in the done-transaction) ------------------------------------
 
-    async def _do_send(self, effect: Effect):
-        p = effect.payload
+    async def _do_send(self, item: OutboxItem):
+        p = item.payload
         room_id = p.get("room_id")
         new_dm = None
         if room_id is None:
             async with self.db.transaction() as tx:
                 room_id = await users.dm_room(tx, p["to_user"])
             if room_id is None:
-                room_id = new_dm = await self._create_once(effect, f"{effect.key}:dm",
-                                                           rooms.direct_chat(self.config, p["to_user"], f"{effect.key}:dm"))
+                room_id = new_dm = await self._create_once(item, f"{item.key}:dm",
+                                                           rooms.direct_chat(self.config, p["to_user"], f"{item.key}:dm"))
                 async with self.db.transaction() as tx:
                     await users.add_dm_room(tx, p["to_user"], room_id)
-        event_id = await self.matrix.send(room_id, p.get("type", "m.room.message"), p["content"], effect.key)
+        event_id = await self.matrix.send(room_id, p.get("type", "m.room.message"), p["content"], item.key)
         crash_point("after_send")
 
         async def remember(tx: Tx) -> None:
@@ -137,10 +137,10 @@ class Executor:
 
         return {"room_id": room_id, "event_id": event_id, "new_dm": new_dm}, remember if p.get("tag") else None
 
-    async def _do_send_file(self, effect: Effect):
+    async def _do_send_file(self, item: OutboxItem):
         """Upload (encrypted for an encrypted room), then send it like any message (same transaction id on a
         retry: never two messages)."""
-        p = effect.payload
+        p = item.payload
         data = base64.b64decode(p["data"])
         room_id = p.get("room_id")
         if room_id is None:
@@ -155,7 +155,7 @@ class Executor:
         else:
             content["url"] = url
         target = {"room_id": p["room_id"]} if p.get("room_id") else {"to_user": p["to_user"]}
-        send = Effect(effect.id, effect.key, "send", {**target, "content": content}, effect.state, effect.attempts)
+        send = OutboxItem(item.id, item.key, "send", {**target, "content": content}, item.state, item.attempts)
         result, follow_up = await self._do_send(send)
         if p.get("pin"):
             await self._pin(result["room_id"], result["event_id"])
@@ -167,19 +167,19 @@ class Executor:
         if event_id not in pinned:
             await self.matrix.put_state(room_id, "m.room.pinned_events", {"pinned": [*pinned, event_id]})
 
-    async def _do_react(self, effect: Effect):
-        p = effect.payload
+    async def _do_react(self, item: OutboxItem):
+        p = item.payload
         content = {"m.relates_to": {"rel_type": "m.annotation", "event_id": p["event_id"], "key": p["key"]}}
         try:
-            event_id = await self.matrix.send(p["room_id"], "m.reaction", content, effect.key)
+            event_id = await self.matrix.send(p["room_id"], "m.reaction", content, item.key)
         except MatrixError as exc:
             if exc.errcode != "M_DUPLICATE_ANNOTATION":
                 raise
             event_id = None  # already there (a command redone after a restore from backup): nothing to add
         return {"event_id": event_id}, None
 
-    async def _do_join(self, effect: Effect):
-        p = effect.payload
+    async def _do_join(self, item: OutboxItem):
+        p = item.payload
         await self.matrix.join(p["room_id"])
         is_dm = p.get("inviter") is not None and (
             p.get("is_direct") or await self.matrix.joined_member_count(p["room_id"]) <= 2)
@@ -187,54 +187,51 @@ class Executor:
         async def record(tx: Tx) -> None:
             if is_dm and await users.add_dm_room(tx, p["inviter"], p["room_id"]):
                 lang = await users.language(tx, p["inviter"]) or self.config.bot.language
-                await outbox.enqueue(tx, "send", {"room_id": p["room_id"], "content": message_content(
-                    Msg.of("dm.welcome", prefix=self.config.bot.command_prefix), lang)})
+                await outbox_writer.write(tx, self.config, [RoomMessage(
+                    p["room_id"], Msg.of("dm.welcome", prefix=self.config.bot.command_prefix), lang=lang)])
 
         return {"dm": bool(is_dm)}, record
 
-    async def _do_leave(self, effect: Effect):
-        await self.matrix.leave(effect.payload["room_id"])
+    async def _do_leave(self, item: OutboxItem):
+        await self.matrix.leave(item.payload["room_id"])
         return None, None
 
-    async def _do_ensure_space(self, effect: Effect):
+    async def _do_ensure_space(self, item: OutboxItem):
         async with self.db.transaction() as tx:
             existing = await tx.get_meta("space_room_id")
         if existing:
             return {"room_id": existing}, None
-        body = rooms.space(self.config, self.matrix.user_id, effect.key, await self.room_version())
-        room_id = await self._create_once(effect, effect.key, body)
+        body = rooms.space(self.config, self.matrix.user_id, item.key, await self.room_version())
+        room_id = await self._create_once(item, item.key, body)
 
         async def record(tx: Tx) -> None:
             await tx.set_meta("space_room_id", room_id)
 
         return {"room_id": room_id}, record
 
-    async def _do_create_case_room(self, effect: Effect):
-        case_id = effect.payload["case_id"]
+    async def _do_create_case_room(self, item: OutboxItem):
+        case_id = item.payload["case_id"]
         async with self.db.transaction() as tx:
             case = await cases.get(tx, case_id)
             members = await cases.members(tx, case_id)
             space_id = await tx.get_meta("space_room_id")
         if case.room_id:
             return {"room_id": case.room_id}, None
-        body = rooms.case_room(self.config, self.matrix.user_id, case, members, space_id, effect.key,
+        body = rooms.case_room(self.config, self.matrix.user_id, case, members, space_id, item.key,
                                await self.room_version())
-        room_id = await self._create_once(effect, effect.key, body)
+        room_id = await self._create_once(item, item.key, body)
 
         async def record(tx: Tx) -> None:
             await cases.set_room(tx, case_id, room_id)
-            created = await cases.get(tx, case_id)
-            card = Msg("case.card", await card_params(tx, self.config, created))
-            await outbox.enqueue(tx, "send", {"room_id": room_id, "content": message_content(
-                Msg.of("case.welcome", case=created, prefix=self.config.bot.command_prefix, card=card),
-                self.config.bot.language)})
+            follow = [RawEvent(room_id, "m.room.message", item.payload["welcome"])]
             if space_id:
-                await outbox.enqueue(tx, "space_add", {"case_id": case_id, "space_id": space_id, "room_id": room_id})
+                follow.append(AddToSpace(case_id, space_id, room_id))
+            await outbox_writer.write(tx, self.config, follow)
 
         return {"room_id": room_id}, record
 
-    async def _do_space_add(self, effect: Effect):
-        p = effect.payload
+    async def _do_space_add(self, item: OutboxItem):
+        p = item.payload
         await self.matrix.put_state(p["space_id"], "m.space.child",
                                     {"via": [self.config.matrix.server_name], "order": p["case_id"]},
                                     state_key=p["room_id"])
@@ -244,10 +241,10 @@ class Executor:
             await self.matrix.invite(p["space_id"], member.user_id)
         return None, None
 
-    async def _do_case_invite(self, effect: Effect):
+    async def _do_case_invite(self, item: OutboxItem):
         """A partner added later: into the room and the region's space. Before the room exists, creating it
         invites every member anyway."""
-        p = effect.payload
+        p = item.payload
         async with self.db.transaction() as tx:
             case = await cases.get(tx, p["case_id"])
             space_id = await tx.get_meta("space_room_id")
@@ -257,21 +254,21 @@ class Executor:
                 await self.matrix.invite(space_id, p["user_id"])
         return None, None
 
-    async def _do_case_remove(self, effect: Effect):
-        p = effect.payload
+    async def _do_case_remove(self, item: OutboxItem):
+        p = item.payload
         async with self.db.transaction() as tx:
             case = await cases.get(tx, p["case_id"])
         if case and case.room_id:
             await self.matrix.kick(case.room_id, p["user_id"], reason="removed from the case")
         return None, None
 
-    async def _do_case_state(self, effect: Effect):
+    async def _do_case_state(self, item: OutboxItem):
         async with self.db.transaction() as tx:
-            case = await cases.get(tx, effect.payload["case_id"])
+            case = await cases.get(tx, item.payload["case_id"])
         if case and case.room_id:
             await self.matrix.put_state(case.room_id, rooms.CASE_STATE, rooms.case_state(case, self.config))
         return None, None
 
-    async def _do_purge_room(self, effect: Effect):
-        purged = await self.matrix.purge_room(effect.payload["room_id"])
+    async def _do_purge_room(self, item: OutboxItem):
+        purged = await self.matrix.purge_room(item.payload["room_id"])
         return {"purged": purged}, None

@@ -1,4 +1,5 @@
-"""One Matrix event in, one transaction out: the event marked handled, the command's changes and its effects."""
+"""One Matrix event in, one transaction out: the event marked handled, the command's changes and its intents
+(turned into outbox items)."""
 from __future__ import annotations
 
 import logging
@@ -7,12 +8,14 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any
 
-from bot import effects, metrics, pills
+from bot import metrics, outbox_writer, pills
 from bot.clock import Clock
-from bot.config import Config
-from commands.base import CommandError, Context, Msg, RoomKind
+from core.config import Config
+from commands.base import Context, RoomKind
+from core.intents import React, Reply, RoomMessage
+from core.messages import CommandError, Msg
 from commands.router import Outcome, dispatch, parse_command_name
-from storage import cases, events, outbox, users
+from storage import cases, events, users
 from storage.db import Database, Tx
 
 log = logging.getLogger(__name__)
@@ -38,7 +41,7 @@ class Handler:
         return RoomKind.OTHER, None
 
     async def message(self, room_id: str, event: dict[str, Any]) -> bool:
-        """Handle one m.room.message; True if it produced effects for the outbox."""
+        """Handle one m.room.message; True if it wrote items to the outbox."""
         content = event.get("content") or {}
         sender = event.get("sender", "")
         if sender == self.bot_user or content.get("msgtype") != "m.text":
@@ -84,9 +87,10 @@ class Handler:
             if not await events.mark_handled(tx, event["event_id"], room_id):
                 return False
             lang = await users.language(tx, sender) or self.config.bot.language
-            await effects.send_reply(tx, room_id, event["event_id"], Msg.of(
-                "error.undecryptable", seconds=round(self.config.matrix.key_wait_seconds)), lang)
-            await outbox.enqueue(tx, "react", {"room_id": room_id, "event_id": event["event_id"], "key": FAILED})
+            await outbox_writer.write(tx, self.config, [
+                RoomMessage(room_id, Msg.of("error.undecryptable", seconds=round(self.config.matrix.key_wait_seconds)),
+                            reply_to=event["event_id"], lang=lang),
+                React(room_id, event["event_id"], FAILED)])
         log.info("could not decrypt event %s in a room; told the sender", event.get("event_id"))
         return True
 
@@ -98,7 +102,7 @@ class Handler:
                     raise CommandError(Msg.of("intake.invalid.too_long", max=MAX_BODY))
                 outcome = await dispatch(ctx, body)
         except CommandError as exc:
-            ctx.effects.clear()
+            ctx.intents.clear()
             usage = ctx.command.usage(ctx.lang, self.config.bot.command_prefix, ctx.form) if ctx.command else None
             await self._send_reply(tx, ctx, Msg.of("error.failed", error=exc.msg, usage=usage))
             await self._react(tx, ctx, FAILED)
@@ -107,27 +111,28 @@ class Handler:
             ref = uuid.uuid4().hex[:8]
             # The reference ties the user's notice to this log line; the body is not logged (it may be personal).
             log.exception("command failed (ref %s, event %s)", ref, ctx.event_id)
-            ctx.effects.clear()
+            ctx.intents.clear()
             await self._send_reply(tx, ctx, Msg.of("error.internal", ref=ref))
             await self._react(tx, ctx, FAILED)
             metrics.ERRORS.labels("command").inc()
             return "error"
         if outcome is Outcome.IGNORED:
             return "ignored"
-        await self.enqueue_effects(tx, ctx)
+        await self.write_intents(tx, ctx)
         if ctx.reaction or ctx.failed:
             await self._react(tx, ctx, FAILED if ctx.failed else OK)
         return "refused" if ctx.failed else "ok"
 
-    async def enqueue_effects(self, tx: Tx, ctx: Context) -> None:
-        await effects.enqueue(tx, self.config, ctx.effects, room_id=ctx.room_id, reply_to=ctx.event_id,
-                              lang=ctx.lang)
+    async def write_intents(self, tx: Tx, ctx: Context) -> None:
+        await outbox_writer.write(tx, self.config, ctx.intents, room_id=ctx.room_id, reply_to=ctx.event_id,
+                                  lang=ctx.lang)
 
     async def _send_reply(self, tx: Tx, ctx: Context, msg: Msg) -> None:
-        await effects.send_reply(tx, ctx.room_id, ctx.event_id, msg, ctx.lang)
+        await outbox_writer.write(tx, self.config, [Reply(msg)], room_id=ctx.room_id, reply_to=ctx.event_id,
+                                  lang=ctx.lang)
 
     async def _react(self, tx: Tx, ctx: Context, key: str) -> None:
-        await outbox.enqueue(tx, "react", {"room_id": ctx.room_id, "event_id": ctx.event_id, "key": key})
+        await outbox_writer.write(tx, self.config, [React(ctx.room_id, ctx.event_id, key)])
 
     def _too_old(self, event: dict[str, Any]) -> bool:
         age_ms = time.time() * 1000 - event.get("origin_server_ts", time.time() * 1000)

@@ -8,7 +8,7 @@ import re
 from typing import Any
 from urllib.parse import unquote
 
-from bot.config import MXID_PATTERN
+from core.config import MXID_PATTERN
 
 _REPLY_FALLBACK = re.compile(r"<mx-reply>.*?</mx-reply>", re.I | re.S)
 _PILL = re.compile(r"""<a\s[^>]*href\s*=\s*["']https://matrix\.to/#/([^"'?]+)[^"']*["'][^>]*>(.*?)</a>""", re.I | re.S)

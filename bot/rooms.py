@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.config import Config
-from bot.render import render
-from commands.base import Msg
+from core.config import Config
+from core.render import render
+from core.messages import Msg
 from storage.cases import Case, Member
 
 CASE_STATE = "nl.zvh.case"

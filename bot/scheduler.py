@@ -16,9 +16,9 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot import effects, metrics
+from bot import metrics, outbox_writer
 from bot.clock import Clock
-from bot.config import Config
+from core.config import Config
 from bot.faults import crash_point
 from commands.due import Batch, Firing, ensure_recurring
 from commands.workdays import WorkCalendar
@@ -112,4 +112,4 @@ class Scheduler:
             produced += await Firing(tx, self.config, self.calendar, item, now, batch).run()
             metrics.FIRED.labels(item.kind).inc()
         await batch.finish(tx)
-        await effects.enqueue(tx, self.config, produced)
+        await outbox_writer.write(tx, self.config, produced)

@@ -5,10 +5,10 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from bot.config import MXID_PATTERN
 from commands import dates, deadlines
-from commands.base import Arg, Choice, Context, Msg, Number, Rest, Role, RoomKind, command, fail, split_word
-from commands.effects import Reply
+from commands.base import Arg, Choice, Context, Number, Rest, Role, RoomKind, command, resolve_user, split_word
+from core.messages import fail, Msg
+from core.intents import Reply
 from commands.due import describe, owners_of
 from commands.workdays import WorkCalendar
 from storage import actions, audit, cases, meetings, schedule
@@ -39,17 +39,11 @@ def calendar(ctx: Context) -> WorkCalendar:
 
 
 async def resolve_owner(ctx: Context, word: str) -> Owner:
+    """A person in the case (`@user:server`, `@user`, a pill) or a partner organisation in it."""
     assert ctx.case is not None
-    members = await cases.members(ctx.tx, ctx.case.id)
     if word.startswith("@"):
-        if ":" not in word:  # "@jan": the member of this case whose Matrix ID starts so
-            found = [m.user_id for m in members if m.user_id.lower().startswith(word.lower() + ":")]
-            word = found[0] if len(found) == 1 else word
-        if not re.match(MXID_PATTERN, word):
-            raise fail("action.bad_owner", usage=True, value=word)
-        if word not in {m.user_id for m in members}:
-            raise fail("action.owner_not_member", value=word)
-        return Owner(user=word)
+        return Owner(user=await resolve_user(ctx, word))
+    members = await cases.members(ctx.tx, ctx.case.id)
     partner = ctx.config.partner(word)
     if partner is None:
         raise fail("action.bad_owner", usage=True, value=word)
@@ -101,7 +95,7 @@ async def may_change(ctx: Context, action: actions.Action) -> None:
 
 
 def say(ctx: Context, key: str, mentions: tuple[str, ...] = (), **params) -> None:
-    ctx.effects.append(Reply(Msg(key, params, mentions=tuple(m for m in mentions if m))))
+    ctx.intents.append(Reply(Msg(key, params, mentions=tuple(m for m in mentions if m))))
 
 
 # ---- the commands ------------------------------------------------------------------------------------------------

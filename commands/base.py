@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 from typing import Any, Awaitable, Callable
 
-from bot.config import Config
-from commands.effects import DirectMessage, Effect, Reply, RoomMessage
+from core.config import MXID_PATTERN, Config
+from core.messages import CommandError, Msg, fail
+from core.intents import DirectMessage, Intent, Reply, RoomMessage
 from storage import cases as case_store
 from storage.db import Tx
 
@@ -32,39 +33,9 @@ class Role(str, Enum):
     ADMIN = "admin"  # runs the bot (config: admins)
 
 
-@dataclass(frozen=True)
-class Msg:
-    """A message by catalogue key; rendered in the recipient's language by the bot layer."""
-
-    key: str
-    params: dict[str, Any] = field(default_factory=dict)
-    mentions: tuple[str, ...] = ()  # users to notify (m.mentions); the template shows them
-
-    @classmethod
-    def of(cls, key: str, /, **params: Any) -> "Msg":
-        return cls(key, params)
-
-    def to(self, *users: str | None) -> "Msg":
-        """The same message asking these people to act: it notifies them (and only them)."""
-        return replace(self, mentions=tuple(dict.fromkeys(u for u in (*self.mentions, *users) if u)))
-
-
-class CommandError(Exception):
-    """The user's request cannot be done; the message says why. Nothing the command changed is kept."""
-
-    def __init__(self, msg: Msg, usage: bool = False) -> None:
-        super().__init__(msg.key)
-        self.msg = msg
-        self.usage = usage
-
-
-def fail(key: str, usage: bool = False, **params: Any) -> CommandError:
-    return CommandError(Msg(key, params), usage=usage)
-
-
 @dataclass
 class Context:
-    """Who asks, where, and the open transaction; commands append effects, the bot layer performs them."""
+    """Who asks, where, and the open transaction; commands append intents, the bot layer performs them."""
 
     tx: Tx
     config: Config
@@ -75,7 +46,7 @@ class Context:
     event_id: str
     now: datetime
     case: case_store.Case | None = None
-    effects: list[Effect] = field(default_factory=list)
+    intents: list[Intent] = field(default_factory=list)
     reaction: bool = True  # ✅ on success; False for plain answers in a dialogue
     failed: bool = False  # partly done (the intake kept the valid fields): react ❌ without undoing
     command: "Command | None" = None  # set once the name is known, so an error can show its usage line
@@ -84,19 +55,19 @@ class Context:
 
     # Positional-only: a message parameter may itself be called "key" or "user_id".
     def reply(self, key: str, /, **params: Any) -> None:
-        self.effects.append(Reply(Msg(key, params)))
+        self.intents.append(Reply(Msg(key, params)))
 
     def ask(self, users: list[str], key: str, /, **params: Any) -> None:
         """A reply that asks these people to act: it notifies exactly them."""
-        self.effects.append(Reply(Msg(key, params).to(*users)))
+        self.intents.append(Reply(Msg(key, params).to(*users)))
 
     def dm(self, user_id: str, key: str, /, notify: bool = False, **params: Any) -> None:
         """notify: the message asks the person to act, so it rings (an outcome, an invitation)."""
         msg = Msg(key, params)
-        self.effects.append(DirectMessage(user_id, msg.to(user_id) if notify else msg))
+        self.intents.append(DirectMessage(user_id, msg.to(user_id) if notify else msg))
 
     def post(self, room_id: str, key: str, /, **params: Any) -> None:
-        self.effects.append(RoomMessage(room_id, Msg(key, params)))
+        self.intents.append(RoomMessage(room_id, Msg(key, params)))
 
     def require_open_case(self) -> None:
         """A closed case is read-only: nothing new is planned or chased in it."""
@@ -149,9 +120,40 @@ class Arg:
     def convert(self, ctx: Context, word: str) -> Any:
         return word
 
+    async def resolve(self, ctx: Context, value: Any) -> Any:
+        """What needs the database to be checked (a member of the case); after all arguments are parsed."""
+        return value
+
 
 class Word(Arg):
     pass
+
+
+class UserArg(Arg):
+    """A person: `@user:server`, `@user` (the member of this case whose Matrix ID starts so) or a mention pill
+    (the handler has already put the Matrix ID in its place). members_only: they must be in the case."""
+
+    def __init__(self, nl: str, en: str | None = None, required: bool = True, members_only: bool = True) -> None:
+        super().__init__(nl, en, required)
+        self.members_only = members_only
+
+    def accepts(self, word: str) -> bool:
+        return word.startswith("@")
+
+    async def resolve(self, ctx: Context, value: Any) -> Any:
+        return None if value is None else await resolve_user(ctx, value, self.members_only)
+
+
+async def resolve_user(ctx: Context, word: str, members_only: bool = True) -> str:
+    members = {m.user_id for m in await case_store.members(ctx.tx, ctx.case.id)} if ctx.case else set()
+    if ":" not in word:  # "@jan": the member of this case whose Matrix ID starts so
+        found = [user for user in members if user.lower().startswith(word.lower() + ":")]
+        word = found[0] if len(found) == 1 else word
+    if not re.match(MXID_PATTERN, word):
+        raise fail("lead.bad_user", usage=True, value=word)
+    if members_only and word not in members:
+        raise fail("lead.not_member", value=word)
+    return word
 
 
 class Rest(Arg):
@@ -251,10 +253,13 @@ Handler = Callable[..., Awaitable[None]]
 
 @dataclass
 class Form:
-    """One way to call a command: its arguments and what it does (`!actie @jan ...` and `!actie 3 klaar ...`)."""
+    """One way to call a command: its arguments and what it does (`!actie @jan ...` and `!actie 3 klaar ...`).
+    role: a form may need more than the command (`!plan` for members, `!plan vaststellen` for the
+    procesregisseur)."""
 
     args: list[Arg]
     handler: Handler
+    role: Role | None = None
 
     def usage(self, lang: str, name: str) -> str:
         return " ".join([name, *(arg.usage(lang) for arg in self.args)])
@@ -296,15 +301,17 @@ REGISTRY: list[Command] = []
 
 
 def command(nl: str, en: str, *, where: dict[RoomKind, Role], args: tuple[Arg, ...] = (),
-            aliases: tuple[str, ...] = ()) -> Callable[[Handler], Handler]:
-    """Declare a command; declaring the same name again adds another form (tried in order of declaration)."""
+            aliases: tuple[str, ...] = (), role: Role | None = None) -> Callable[[Handler], Handler]:
+    """Declare a command; declaring the same name again adds another form (tried in order of declaration).
+    role: what this form needs beyond the command's `where`."""
     def register(handler: Handler) -> Handler:
         existing = lookup(nl)
+        form = Form(list(args), handler, role)
         if existing is not None:
             assert existing.names["en"] == en and existing.where == where, f"forms of {nl} must agree"
-            existing.forms.append(Form(list(args), handler))
+            existing.forms.append(form)
         else:
-            REGISTRY.append(Command({"nl": nl, "en": en}, dict(where), [Form(list(args), handler)], aliases))
+            REGISTRY.append(Command({"nl": nl, "en": en}, dict(where), [form], aliases))
         return handler
 
     return register

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import datetime
 
-from bot.config import MXID_PATTERN
-from commands.base import Choice, Context, Rest, Role, RoomKind, Word, command, fail
-from commands.effects import UpdateCaseState
+from commands.base import Choice, Context, Rest, Role, RoomKind, UserArg, command
+from core.messages import fail
+from core.intents import UpdateCaseState
 from storage import actions, audit, cases, meetings, schedule
 from storage.db import iso
 
@@ -17,17 +17,17 @@ LEADS = {"case": {"nl": "casus", "en": "case"}, "process": {"nl": "proces", "en"
 async def card(ctx: Context) -> None:
     assert ctx.case is not None
     await audit.append(ctx.tx, ctx.sender, "case.card_shown", case_id=ctx.case.id, purpose="case")
-    ctx.reply("case.card", **await card_params(ctx.tx, ctx.config, ctx.case))
+    ctx.reply("case.card", **await card_params(ctx.tx, ctx.config, ctx.case, ctx.now))
 
 
-async def card_params(tx, config, case: cases.Case) -> dict:
+async def card_params(tx, config, case: cases.Case, now: datetime) -> dict:
     """What the case card shows; also posted when the room is created."""
     return {
         "case": case,
         "partners": [config.partner(k).name if config.partner(k) else k for k in await cases.partners(tx, case.id)],
         "members": await cases.members(tx, case.id),
         # The plan arrives with their own issues; the card already has their place.
-        "next_meeting": next((m.starts_at for m in await meetings.upcoming(tx, case.id, datetime.now(timezone.utc))),
+        "next_meeting": next((m.starts_at for m in await meetings.upcoming(tx, case.id, now)),
                              None),
         "open_actions": await actions.count_open(tx, case.id),
         "plan_version": None,
@@ -35,15 +35,11 @@ async def card_params(tx, config, case: cases.Case) -> dict:
 
 
 @command("regie", "lead", where={RoomKind.CASE: Role.PROCESREGISSEUR},
-         args=(Choice("soort", "kind", LEADS), Word("@gebruiker", "@user")))
+         args=(Choice("soort", "kind", LEADS), UserArg("@gebruiker", "@user")))
 async def lead(ctx: Context, kind: str, user: str) -> None:
     """The procesregisseur names the casusregisseur (a member of the case), or hands over the process direction
     to another coordinator."""
     assert ctx.case is not None
-    if not re.match(MXID_PATTERN, user):
-        raise fail("lead.bad_user", usage=True, value=user)
-    if await cases.member(ctx.tx, ctx.case.id, user) is None:
-        raise fail("lead.not_member", value=user)
     if kind == "process" and not ctx.config.is_coordinator(user):
         raise fail("lead.not_coordinator", value=user)
     await cases.set_lead(ctx.tx, ctx.case.id, kind, user)
@@ -61,6 +57,6 @@ async def close(ctx: Context, reason: str) -> None:
     await cases.close(ctx.tx, case.id, iso(ctx.now), reason[:1000])  # the bot's clock: retention counts from it
     await schedule.cancel_case(ctx.tx, case.id)
     await audit.append(ctx.tx, ctx.sender, "case.closed", case_id=case.id, purpose="case")
-    ctx.effects.append(UpdateCaseState(case.id))
+    ctx.intents.append(UpdateCaseState(case.id))
     ctx.reply("case.closed", nr=case.id, reason=reason[:1000], days=ctx.config.bot.retention_days,
               open_actions=await actions.count_open(ctx.tx, case.id))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from bot.config import RemindersConfig
+from core.config import RemindersConfig
 from commands.workdays import WorkCalendar
 
 BEFORE, NUDGE, ESCALATE_CASUS, ESCALATE_PROCES = "action.before", "action.nudge", "action.escalate.casus", \

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from bot.config import Config
+from core.config import Config
 from commands import deadlines
-from commands.base import Msg
-from commands.effects import DirectMessage, Effect, PurgeRoom, RoomMessage
+from core.messages import Msg
+from core.intents import DirectMessage, Intent, PurgeRoom, RoomMessage
 from commands.dates import Recurrence, next_occurrence
 from commands.workdays import WorkCalendar
 from storage import actions, audit, cases, dossier, reminders, schedule
@@ -46,9 +46,9 @@ class Firing:
         self.tz = config.tz
         self.now = now.astimezone(self.tz)
         self.late = item.due_at.astimezone(self.tz) if now - item.due_at > LATE_AFTER else None
-        self.effects: list[Effect] = []
+        self.intents: list[Intent] = []
 
-    async def run(self) -> list[Effect]:
+    async def run(self) -> list[Intent]:
         kind = self.item.kind
         if kind in deadlines.ACTION_KINDS:
             await self._action()
@@ -58,7 +58,7 @@ class Firing:
             await self._digest()
         elif kind == RETENTION:
             await self._retention()
-        return self.effects
+        return self.intents
 
     # ---- actions ---------------------------------------------------------------------------------------------
 
@@ -81,16 +81,16 @@ class Firing:
         else:
             lead = case.casusregisseur if kind == deadlines.ESCALATE_CASUS else None
             target = lead or case.procesregisseur
-            self.effects.append(DirectMessage(target, Msg.of(
+            self.intents.append(DirectMessage(target, Msg.of(
                 "chase.escalation", **params, step=kind, no_casusregisseur=kind == deadlines.ESCALATE_CASUS
                 and lead is None).to(target)))
 
     async def _to_owners(self, case: cases.Case, action: actions.Action, msg: Msg) -> None:
         owners = await owners_of(self.tx, action)
         for user in owners:
-            self.effects.append(DirectMessage(user, msg.to(user)))
+            self.intents.append(DirectMessage(user, msg.to(user)))
         if not owners and case.room_id:
-            self.effects.append(RoomMessage(case.room_id, msg))  # an organisation without people in the case
+            self.intents.append(RoomMessage(case.room_id, msg))  # an organisation without people in the case
 
     # ---- reminders set by users --------------------------------------------------------------------------------
 
@@ -101,9 +101,9 @@ class Firing:
         msg = Msg("reminder.fire", {"reminder": reminder, "late": self.late}, mentions=(reminder.owner,))
         tag = f"reminder:{reminder.id}"
         if reminder.room_id:
-            self.effects.append(RoomMessage(reminder.room_id, msg, tag=tag))
+            self.intents.append(RoomMessage(reminder.room_id, msg, tag=tag))
         else:
-            self.effects.append(DirectMessage(reminder.owner, msg, tag=tag))
+            self.intents.append(DirectMessage(reminder.owner, msg, tag=tag))
         if reminder.recurrence:
             if self.item.kind == REMINDER:
                 following = next_occurrence(recurrence_of(reminder), max(self.now, self.item.due_at.astimezone(
@@ -127,7 +127,7 @@ class Firing:
                 if late:
                     overdue.append({"case_id": case_id, "actions": [describe(a, today, self.cal) for a in late]})
             if own or overdue:
-                self.effects.append(DirectMessage(user, Msg.of("digest.weekly", own=own, overdue=overdue,
+                self.intents.append(DirectMessage(user, Msg.of("digest.weekly", own=own, overdue=overdue,
                                                                late=self.late).to(user)))
         await schedule.add(self.tx, next_digest(self.now, self.config), DIGEST)
 
@@ -141,7 +141,7 @@ class Firing:
             await dossier.delete(self.tx, case.id, iso(self.now))
             await audit.append(self.tx, "retention", "case.deleted", case_id=case.id, purpose="retention")
             if case.room_id:
-                self.effects.append(PurgeRoom(case.room_id))
+                self.intents.append(PurgeRoom(case.room_id))
         await schedule.add(self.tx, next_retention(self.now), RETENTION)
 
 

@@ -7,37 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
 
-from bot.config import Config
-from commands.base import fail, parse_partner_keys
-
-# Zelfredzaamheid-Matrix 2017 life domains: canonical key -> label per language.
-LIFE_DOMAINS: dict[str, dict[str, str]] = {
-    "financien": {"nl": "financiën", "en": "finances"},
-    "werk_opleiding": {"nl": "werk & opleiding", "en": "work & education"},
-    "tijdsbesteding": {"nl": "tijdsbesteding", "en": "daytime activities"},
-    "huisvesting": {"nl": "huisvesting", "en": "housing"},
-    "huiselijke_relaties": {"nl": "huiselijke relaties", "en": "domestic relations"},
-    "geestelijke_gezondheid": {"nl": "geestelijke gezondheid", "en": "mental health"},
-    "lichamelijke_gezondheid": {"nl": "lichamelijke gezondheid", "en": "physical health"},
-    "middelengebruik": {"nl": "middelengebruik", "en": "substance use"},
-    "basale_adl": {"nl": "basale ADL", "en": "basic ADL"},
-    "instrumentele_adl": {"nl": "instrumentele ADL", "en": "instrumental ADL"},
-    "sociaal_netwerk": {"nl": "sociaal netwerk", "en": "social network"},
-    "maatschappelijke_participatie": {"nl": "maatschappelijke participatie", "en": "community participation"},
-    "justitie": {"nl": "justitie", "en": "justice"},
-}
-
-URGENCY = {
-    "normal": {"nl": "normaal", "en": "normal"},
-    "high": {"nl": "hoog", "en": "high"},
-    "urgent": {"nl": "spoed", "en": "urgent"},
-}
-
-SUBJECT_ROLES = {
-    "subject": {"nl": "betrokkene", "en": "subject"},
-    "family": {"nl": "gezinslid", "en": "family"},
-    "victim": {"nl": "slachtoffer", "en": "victim"},
-}
+from core.config import Config
+from commands.base import parse_partner_keys
+from core.messages import fail
+from core.vocabulary import LIFE_DOMAINS, REFERRAL_FIELDS, SUBJECT_ROLES, URGENCY
 
 YES = {"ja", "yes", "j", "y"}
 NO = {"nee", "no", "n"}
@@ -64,10 +37,13 @@ def match_word(answer: str, options: dict[str, dict[str, str]]) -> str | None:
 @dataclass(frozen=True)
 class Field:
     key: str  # canonical (Dutch) name, also the catalogue key suffix
-    en: str
     aliases: tuple[str, ...]
     read: Callable[[str, Config, datetime], Any]
     repeatable: bool = False
+
+    @property
+    def en(self) -> str:
+        return REFERRAL_FIELDS[self.key]
 
     def names(self) -> set[str]:
         return {self.key, self.en, *self.aliases}
@@ -166,15 +142,15 @@ def read_urgency(answer: str, config: Config, now: datetime) -> str:
 
 
 FIELDS: list[Field] = [
-    Field("betrokkene", "subject", ("betrokkenen", "subjects"), read_subjects, repeatable=True),
-    Field("gemeente", "municipality", (), read_municipality),
-    Field("thema", "theme", (), read_theme),
-    Field("leefgebieden", "domains", ("leefgebied", "domain", "life domains"), read_domains),
-    Field("reden", "reason", (), read_text),
-    Field("doel", "goal", (), read_text),
-    Field("partners", "partners", ("partner",), read_partners),
-    Field("geinformeerd", "informed", ("geïnformeerd",), read_informed),
-    Field("urgentie", "urgency", (), read_urgency),
+    Field("betrokkene", ("betrokkenen", "subjects"), read_subjects, repeatable=True),
+    Field("gemeente", (), read_municipality),
+    Field("thema", (), read_theme),
+    Field("leefgebieden", ("leefgebied", "domain", "life domains"), read_domains),
+    Field("reden", (), read_text),
+    Field("doel", (), read_text),
+    Field("partners", ("partner",), read_partners),
+    Field("geinformeerd", ("geïnformeerd",), read_informed),
+    Field("urgentie", (), read_urgency),
 ]
 
 

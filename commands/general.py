@@ -1,7 +1,8 @@
 """Commands that work everywhere: help and language."""
 from __future__ import annotations
 
-from commands.base import REGISTRY, Choice, Context, Role, RoomKind, Word, command, fail, lookup
+from commands.base import REGISTRY, Choice, Context, Role, RoomKind, Word, command, lookup
+from core.messages import fail
 from storage import users
 
 EVERYWHERE = {kind: Role.ANYONE for kind in RoomKind}

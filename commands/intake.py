@@ -1,7 +1,8 @@
 """Filing a referral in the DM: a guided dialogue, or `veld: waarde` lines that fill fields at once."""
 from __future__ import annotations
 
-from commands.base import CommandError, Context, Msg, Rest, Role, RoomKind, command, fail
+from commands.base import Context, Rest, Role, RoomKind, command
+from core.messages import CommandError, fail, Msg
 from commands.fields import FIELDS, NO, YES, field_named, missing
 from storage import audit, referrals
 from storage import intake as sessions

@@ -8,8 +8,9 @@ from icalendar import Calendar, Event
 
 from commands import dates
 from commands.actions import date_error
-from commands.base import Choice, Context, Number, Rest, Role, RoomKind, command, fail, split_word
-from commands.effects import SendFile
+from commands.base import Choice, Context, Number, Rest, Role, RoomKind, command, split_word
+from core.messages import fail
+from core.intents import SendFile
 from storage import audit, cases, meetings
 
 IN_CASE = {RoomKind.CASE: Role.CASE_MEMBER}
@@ -19,7 +20,7 @@ DEFAULT_MINUTES = 60
 MAX_PLACE = 200
 
 
-def ics(meeting: meetings.Meeting, region: str, cancelled: bool = False) -> bytes:
+def ics(meeting: meetings.Meeting, region: str, now: datetime, cancelled: bool = False) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", "-//ZVH bot//overleg//NL")
     calendar.add("version", "2.0")
@@ -30,7 +31,7 @@ def ics(meeting: meetings.Meeting, region: str, cancelled: bool = False) -> byte
     event.add("summary", f"Casusoverleg {meeting.case_id} #{meeting.number}")
     event.add("dtstart", meeting.starts_at)
     event.add("dtend", meeting.starts_at + timedelta(minutes=meeting.minutes))
-    event.add("dtstamp", datetime.now(meeting.starts_at.tzinfo))
+    event.add("dtstamp", now)
     event.add("description", f"Zorg- en Veiligheidshuis {region}")
     if meeting.place:
         event.add("location", meeting.place)
@@ -47,8 +48,8 @@ async def invitees(ctx: Context) -> list[str]:
 
 
 def post_ics(ctx: Context, meeting: meetings.Meeting, cancelled: bool = False) -> None:
-    ctx.effects.append(SendFile(None, f"overleg-{meeting.case_id}-{meeting.number}.ics", "text/calendar",
-                                ics(meeting, ctx.config.bot.region, cancelled), room_id=ctx.room_id))
+    ctx.intents.append(SendFile(None, f"overleg-{meeting.case_id}-{meeting.number}.ics", "text/calendar",
+                                ics(meeting, ctx.config.bot.region, ctx.now, cancelled), room_id=ctx.room_id))
 
 
 async def meeting_to_change(ctx: Context, number: int) -> meetings.Meeting:

@@ -2,37 +2,23 @@
 more of the case's notifications). Need-to-know: only who the case needs is in it."""
 from __future__ import annotations
 
-import re
-
-from bot.config import MXID_PATTERN
-from commands.base import Choice, Context, Role, RoomKind, Word, command, fail
-from commands.effects import InviteToCase, RemoveFromCase
+from commands.base import Choice, Context, Role, RoomKind, Word, command, resolve_user
+from core.messages import fail
+from core.intents import InviteToCase, RemoveFromCase
 from storage import audit, cases
 from storage.cases import PARTNER
 
 CHANGES = {"add": {"nl": "toevoegen", "en": "add"}, "remove": {"nl": "verwijderen", "en": "remove"}}
 
 
-@command("partner", "partner", where={RoomKind.CASE: Role.CASE_MEMBER},
-         args=(Choice("wijziging", "change", CHANGES, required=False), Word("org|@gebruiker", "org|@user",
-                                                                            required=False)))
-async def partner(ctx: Context, change: str | None, who: str | None) -> None:
-    case = ctx.case
-    assert case is not None
-    if change is None:
-        names = [ctx.config.partner(k).name if ctx.config.partner(k) else k for k in await cases.partners(
-            ctx.tx, case.id)]
-        ctx.reply("partner.list", partners=names, members=await cases.members(ctx.tx, case.id))
-        return
-    if ctx.sender != case.procesregisseur:
-        raise fail("error.not_allowed", role=Role.PROCESREGISSEUR.value)
-    if not who:
-        raise fail("error.missing_argument", usage=True, name="org|@" if ctx.lang == "nl" else "org|@user")
-    if who.startswith("@"):
-        if not re.match(MXID_PATTERN, who):
-            raise fail("lead.bad_user", usage=True, value=who)
-        org = ctx.config.organisation_of(who)
-        people, org_key, whole = [who], org.key if org else None, False
+@command("partner", "partner", where={RoomKind.CASE: Role.CASE_MEMBER}, role=Role.PROCESREGISSEUR,
+         args=(Choice("wijziging", "change", CHANGES), Word("org|@gebruiker", "org|@user")))
+async def change(ctx: Context, change: str, who: str) -> None:
+    """Need-to-know is the procesregisseur's to decide: an organisation (its contacts) or one person."""
+    if who.startswith("@"):  # someone new to the case may be added; only a member can be removed
+        user = await resolve_user(ctx, who, members_only=change == "remove")
+        org = ctx.config.organisation_of(user)
+        people, org_key, whole = [user], org.key if org else None, False
     else:
         org = ctx.config.partner(who)
         if org is None:
@@ -45,6 +31,14 @@ async def partner(ctx: Context, change: str | None, who: str | None) -> None:
         await remove(ctx, people, org_key, whole)
 
 
+@command("partner", "partner", where={RoomKind.CASE: Role.CASE_MEMBER})
+async def partner_list(ctx: Context) -> None:
+    case = ctx.case
+    assert case is not None
+    names = [ctx.config.partner(k).name if ctx.config.partner(k) else k for k in await cases.partners(ctx.tx, case.id)]
+    ctx.reply("partner.list", partners=names, members=await cases.members(ctx.tx, case.id))
+
+
 async def add(ctx: Context, people: list[str], org: str | None) -> None:
     """An organisation, or one person (whose organisation, if any, then takes part in the case)."""
     case = ctx.case
@@ -54,7 +48,7 @@ async def add(ctx: Context, people: list[str], org: str | None) -> None:
     for user in people:
         if await cases.member(ctx.tx, case.id, user) is None:
             await cases.add_member(ctx.tx, case.id, user, PARTNER, org)
-            ctx.effects.append(InviteToCase(case.id, user))
+            ctx.intents.append(InviteToCase(case.id, user))
             added.append(user)
     await audit.append(ctx.tx, ctx.sender, "case.partner_added", case_id=case.id, purpose="case", org=org,
                        users=added)
@@ -77,7 +71,7 @@ async def remove(ctx: Context, people: list[str], org: str | None, whole: bool) 
             raise fail("partner.not_in_case", value=org)
         removed = await cases.remove_partner(ctx.tx, case.id, org)
     for user in removed:
-        ctx.effects.append(RemoveFromCase(case.id, user))
+        ctx.intents.append(RemoveFromCase(case.id, user))
     await audit.append(ctx.tx, ctx.sender, "case.partner_removed", case_id=case.id, purpose="need-to-know",
                        org=org, users=removed)
     ctx.reply("partner.removed", org=ctx.config.partner(org).name if org else None, users=removed)

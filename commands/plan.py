@@ -3,11 +3,12 @@ evaluation date; every organisation in the case agrees to the current version, t
 it: rendered, archived unchangeable with its SHA-256, posted and pinned in the room."""
 from __future__ import annotations
 
-from bot.render import render_html
+from core.render import render_html
 from commands import dates
 from commands.actions import date_error
-from commands.base import Choice, Context, Msg, Rest, Role, RoomKind, Word, command, fail
-from commands.effects import SendFile
+from commands.base import Choice, Context, Rest, Role, RoomKind, Word, command
+from core.messages import fail, Msg
+from core.intents import SendFile
 from commands.fields import LIFE_DOMAINS, match_word
 from storage import audit, cases
 from storage import plan as plans
@@ -127,11 +128,10 @@ async def submit(ctx: Context, _: str) -> None:
             partners={p.key: p.name for p in ctx.config.partners}, prefix=ctx.config.bot.command_prefix)
 
 
-@command("plan", "plan", where=IN_CASE, args=(Choice("vaststellen", "adopt", word("vaststellen", "adopt")),))
+@command("plan", "plan", where=IN_CASE, role=Role.PROCESREGISSEUR,
+         args=(Choice("vaststellen", "adopt", word("vaststellen", "adopt")),))
 async def adopt(ctx: Context, _: str) -> None:
     ctx.require_open_case()
-    if ctx.sender != ctx.case.procesregisseur:
-        raise fail("error.not_allowed", role=Role.PROCESREGISSEUR.value)
     current = await plans.get(ctx.tx, ctx.case.id)
     if not current.items:
         raise fail("plan.empty")
@@ -148,7 +148,7 @@ async def adopt(ctx: Context, _: str) -> None:
     digest = await plans.adopt(ctx.tx, ctx.case.id, current.version, title, content, ctx.sender)
     await audit.append(ctx.tx, ctx.sender, "plan.adopted", case_id=ctx.case.id, purpose="plan",
                        version=current.version, sha256=digest)
-    ctx.effects.append(SendFile(None, f"plan-{ctx.case.id}-v{current.version}.html", "text/html", content,
+    ctx.intents.append(SendFile(None, f"plan-{ctx.case.id}-v{current.version}.html", "text/html", content,
                                 room_id=ctx.room_id, pin=True))
     ctx.reply("plan.adopted", version=current.version, sha256=digest)
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
-from commands.base import Choice, Context, Msg, ReferralNumber, Role, RoomKind, command, fail
-from commands.effects import SendFile
+from commands.base import Choice, Context, ReferralNumber, Role, RoomKind, command
+from core.messages import fail, Msg
+from core.intents import SendFile
 from storage import audit, dossier
 
 IN_DM = {RoomKind.DM: Role.PRIVACY_OFFICER}
@@ -30,7 +31,7 @@ async def case_trail(ctx: Context, number: str, export: str | None) -> None:
     await audit.append(ctx.tx, ctx.sender, "audit.viewed", case_id=number, purpose="supervision",
                        exported=bool(export))
     if export:
-        ctx.effects.append(SendFile(ctx.sender, f"audit-{number}.json", "application/json",
+        ctx.intents.append(SendFile(ctx.sender, f"audit-{number}.json", "application/json",
                                     json.dumps(entries, ensure_ascii=False, indent=2).encode()))
         ctx.reply("privacy.exported", nr=number, count=len(entries))
     else:
@@ -44,8 +45,8 @@ async def access_request(ctx: Context, number: str) -> None:
     if data is None:
         raise fail("referrals.not_found", nr=number)
     await audit.append(ctx.tx, ctx.sender, "case.access_export", case_id=number, purpose="data-subject request")
-    ctx.effects.append(SendFile(ctx.sender, f"inzage-{number}.html", "text/html",
+    ctx.intents.append(SendFile(ctx.sender, f"inzage-{number}.html", "text/html",
                                 Msg.of("privacy.document", nr=number, d=data)))
-    ctx.effects.append(SendFile(ctx.sender, f"inzage-{number}.json", "application/json",
+    ctx.intents.append(SendFile(ctx.sender, f"inzage-{number}.json", "application/json",
                                 json.dumps(data, ensure_ascii=False, indent=2, default=str).encode()))
     ctx.reply("privacy.access", nr=number)

@@ -4,10 +4,11 @@ from __future__ import annotations
 import re
 
 from commands.base import (
-    Choice, Context, ReferralNumber, Rest, Role, RoomKind, command, fail,
-    parse_partner_keys, split_word,
+    Choice, Context, ReferralNumber, Rest, Role, RoomKind, command, parse_partner_keys, split_word,
 )
-from commands.effects import CreateCaseRoom
+from commands.cases import card_params
+from core.intents import CreateCaseRoom
+from core.messages import Msg, fail
 from storage import audit, cases, referrals
 from storage.cases import PARTNER, PROCESREGISSEUR, REFERRER
 
@@ -94,6 +95,9 @@ async def escalate(ctx: Context, referral: referrals.Referral, text: str) -> Non
         for contact in ctx.config.partner(key).contacts:
             await cases.add_member(ctx.tx, number, contact, PARTNER, key)
     await audit.append(ctx.tx, ctx.sender, "referral.escalated", case_id=number, purpose="triage", partners=keys)
-    ctx.effects.append(CreateCaseRoom(number))
+    case = await cases.get(ctx.tx, number)
+    card = Msg("case.card", await card_params(ctx.tx, ctx.config, case, ctx.now))
+    ctx.intents.append(CreateCaseRoom(number, Msg.of("case.welcome", case=case, card=card,
+                                                     prefix=ctx.config.bot.command_prefix)))
     ctx.dm(referral.referrer, "outcome.escalated", notify=True, nr=number)
     ctx.reply("triage.escalated", nr=number, partners=[ctx.config.partner(k).name for k in keys])

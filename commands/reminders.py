@@ -5,7 +5,8 @@ from datetime import datetime
 
 from commands import dates
 from commands.actions import date_error
-from commands.base import Choice, Context, Number, Rest, Role, RoomKind, command, fail
+from commands.base import Choice, Context, Number, Rest, Role, RoomKind, command
+from core.messages import fail
 from commands.due import REMINDER, SNOOZED, recurrence_of
 from storage import audit, events, reminders, schedule
 

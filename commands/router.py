@@ -5,7 +5,8 @@ import difflib
 from enum import Enum
 
 from commands import intake
-from commands.base import REGISTRY, Command, Context, RoomKind, fail, lookup, split_word
+from commands.base import REGISTRY, Command, Context, RoomKind, lookup, split_word
+from core.messages import fail
 # Importing the command modules registers their commands.
 from commands import (  # noqa: F401
     actions, cases, general, meetings, partners, plan, privacy, referrals, reminders,
@@ -47,6 +48,8 @@ async def dispatch(ctx: Context, body: str) -> Outcome:
         raise fail("error.not_allowed", role=role.value)
     form = command.choose(rest)
     ctx.form = form if rest.strip() else None  # no arguments at all: show every form's usage
+    if form.role is not None and not await ctx.has_role(form.role):
+        raise fail("error.not_allowed", role=form.role.value)
     values = []
     for arg in form.args:
         if not rest.strip():
@@ -58,6 +61,7 @@ async def dispatch(ctx: Context, body: str) -> Outcome:
         values.append(value)
     if rest.strip():
         raise fail("error.too_many_arguments", usage=True, extra=rest.strip()[:80])
+    values = [await arg.resolve(ctx, value) for arg, value in zip(form.args, values)]
     await form.handler(ctx, *values)
     return Outcome.COMMAND
 

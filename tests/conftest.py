@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.local_synapse import LocalSynapse
+from devserver.local_synapse import LocalSynapse
 from tests.harness import World, make_world
 
 

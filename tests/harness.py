@@ -16,9 +16,9 @@ from typing import Any, Callable
 import nio
 
 from bot.clock import ENV as CLOCK_ENV
-from bot.local_synapse import LocalSynapse
+from devserver.local_synapse import LocalSynapse
 from bot.matrix import exchange_keys
-from bot.provision import call, create_screening_room, join, write_config
+from devserver.provision import call, create_screening_room, join, write_config
 
 REPO = Path(__file__).resolve().parent.parent
 WAIT = 30.0

@@ -7,7 +7,7 @@ import time
 import aiohttp
 from aiohttp import web
 
-from bot.local_synapse import free_port
+from devserver.local_synapse import free_port
 
 HOP_HEADERS = {"host", "content-length", "transfer-encoding", "connection"}
 

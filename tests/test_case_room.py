@@ -1,7 +1,7 @@
 """Escalation to a case: one private room with the right state, invites and space, and the case card."""
 from urllib.parse import quote
 
-from bot.provision import call
+from devserver.provision import call
 from tests.harness import bot_session, escalate
 
 PERSONAL = ("J.D.", "1985", "geen regie")

@@ -5,9 +5,10 @@ from datetime import datetime
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from bot.config import load_config
-from bot.render import catalogue, render
-from commands.base import REGISTRY, CommandError, Context, Msg, RoomKind
+from core.config import load_config
+from core.render import catalogue, render
+from commands.base import REGISTRY, Context, RoomKind
+from core.messages import CommandError, Msg
 from commands.fields import read_domains, read_informed, read_subjects
 from commands.router import dispatch
 from storage import cases
@@ -86,7 +87,7 @@ async def test_fuzzed_commands_never_crash(body, tmp_path_factory):
                         await dispatch(ctx, body)
                 except CommandError as exc:
                     render(exc.msg, "nl")  # every refusal renders
-                for effect in ctx.effects:
+                for effect in ctx.intents:
                     if hasattr(effect, "msg"):
                         render(effect.msg, "nl")
     finally:
@@ -116,7 +117,7 @@ async def case_room_context(tmp_path):
 async def test_markup_in_commands_is_escaped_in_every_reply(body, tmp_path):
     async with case_room_context(tmp_path) as ctx:
         await dispatch(ctx, body)
-        for effect in [e for e in ctx.effects if hasattr(e, "msg")]:
+        for effect in [e for e in ctx.intents if hasattr(e, "msg")]:
             _, html = render(effect.msg, "nl")
             assert "<script" not in html and "<img" not in html and "<a href='javascript" not in html
             assert "&lt;" in html

@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from bot.config import ConfigError, load_config
+from core.config import ConfigError, load_config
 from tests.harness import REPO
 
 GOOD = """

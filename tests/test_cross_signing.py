@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 from bot import cross_signing
-from bot.provision import call
+from devserver.provision import call
 from tests.harness import REPO
 
 

@@ -3,7 +3,7 @@ across daylight-saving changes. Pure logic; the end-to-end proof is in test_chas
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
-from bot.config import RemindersConfig
+from core.config import RemindersConfig
 from commands import deadlines
 from commands.workdays import WorkCalendar
 

@@ -7,15 +7,15 @@ import time
 
 import nio
 
-from bot.dev import DEMO_PASSWORD
-from bot.local_synapse import free_port
+from devserver.dev import DEMO_PASSWORD
+from devserver.local_synapse import free_port
 from tests.harness import REPO, User
 
 
 async def test_dev_mode_is_usable_with_any_client(tmp_path):
     port = free_port()
     log = open(tmp_path / "dev.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "dev", "--dir", str(tmp_path / "dev"),
+    proc = subprocess.Popen([sys.executable, "-m", "devserver", "--dir", str(tmp_path / "dev"),
                              "--port", str(port)], cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
     user = None
     try:

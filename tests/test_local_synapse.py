@@ -1,4 +1,4 @@
-"""End-to-end check of bot.local_synapse against a real Synapse on loopback."""
+"""End-to-end check of devserver.local_synapse against a real Synapse on loopback."""
 
 import json
 import time
@@ -6,7 +6,7 @@ import urllib.request
 
 import pytest
 
-from bot.local_synapse import LocalSynapse, find_synapse_python
+from devserver.local_synapse import LocalSynapse, find_synapse_python
 
 try:
     find_synapse_python()

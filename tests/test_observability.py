@@ -5,7 +5,7 @@ import urllib.request
 
 import pytest
 
-from bot.local_synapse import free_port
+from devserver.local_synapse import free_port
 from tests.harness import file_referral
 
 PORT = free_port()

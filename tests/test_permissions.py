@@ -6,9 +6,10 @@ from datetime import datetime
 
 import pytest
 
-from bot.config import Config
-from bot.render import render
-from commands.base import REGISTRY, CommandError, Context, RoomKind
+from core.config import Config
+from core.render import render
+from commands.base import REGISTRY, Context, RoomKind, lookup
+from core.messages import CommandError
 from commands.router import dispatch
 from storage import cases
 from storage.db import Database
@@ -116,8 +117,35 @@ async def outcome(db: Database, cfg: Config, person: str, kind: RoomKind, body: 
         return refused
 
 
+# Forms that need more than their command's role: (command, sample arguments) -> {room kind: who may}.
+FORM_ROLES = {
+    ("partner", "toevoegen @nieuw:ggz.example"): {CASE: {"procesregisseur"}},
+    ("partner", "verwijderen ggz"): {CASE: {"procesregisseur"}},
+    ("plan", "vaststellen"): {CASE: {"procesregisseur"}},
+}
+
+
 def test_every_command_is_in_the_table():
     assert {c.key for c in REGISTRY} == set(EXPECTED)
+
+
+def test_every_form_with_a_role_of_its_own_is_in_the_table():
+    declared = {(c.key, id(f)) for c in REGISTRY for f in c.forms if f.role is not None}
+    listed = {(key, id(lookup(key).choose(sample))) for key, sample in FORM_ROLES}
+    assert declared == listed
+
+
+async def test_every_form_with_a_role_for_every_role_in_every_room(db):
+    cfg = config()
+    wrong = []
+    for (key, sample), allowed in FORM_ROLES.items():
+        for kind in RoomKind:
+            for person in PEOPLE:
+                refused = await outcome(db, cfg, person, kind, f"!{key} {sample}")
+                expected = person in allowed.get(kind, set())
+                if expected != (refused is None):
+                    wrong.append(f"!{key} {sample} by {person} in {kind.value}: {'refused' if refused else 'allowed'}")
+    assert not wrong, "\n".join(wrong)
 
 
 async def test_every_command_for_every_role_in_every_room(db):

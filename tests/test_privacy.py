@@ -8,7 +8,7 @@ import sqlite3
 import nio
 import pytest
 
-from bot.provision import call
+from devserver.provision import call
 from tests.harness import NUMBER, REFERRAL_LINES, bot_session, download, open_case
 from tests.test_case_room import state_of
 from tests.test_chasing import local

@@ -47,9 +47,14 @@ async def test_adhoc_recurring_and_snoozed_reminders(world):
     world.travel(local("2026-12-01T12:59:59"))
     own = await politie.wait_notice(dm, "Herinnering #1: Koffie halen", sender=bot)
     assert notifications(world, "politie")[own["event_id"]]["highlight"]
-    await asyncio.sleep(SETTLE)
-    assert count(politie, room, "Herinnering #2 voor", bot) == 0  # cancelled: never sent
     assert count(politie, room, "Koffie", bot) == 0  # personal: only in the DM
+
+    # The cancelled weekly one would have fired on Monday 09:00: one for the same moment shows the clock got there.
+    assert (await politie.command(room, "!herinner 7 dec 9:00 Controle")).ok
+    world.travel(local("2026-12-07T08:59:58"))
+    await politie.wait_notice(room, "Controle", sender=bot)
+    await asyncio.sleep(SETTLE)
+    assert count(politie, room, "Weekstart", bot) == 0  # cancelled: never sent
 
 
 @pytest.mark.clock("2027-03-26T10:00:00")  # a Friday; summer time starts Sunday 28 March

@@ -1,6 +1,6 @@
 """Safe start: a screening room the bot cannot join does not stop it. It works in DMs meanwhile, retries, and
 says in the screening room what went wrong once it gets in."""
-from bot.provision import call
+from devserver.provision import call
 from tests.harness import make_world
 
 

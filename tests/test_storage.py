@@ -29,7 +29,7 @@ async def test_a_failed_transaction_leaves_nothing_behind(tmp_path):
     with pytest.raises(RuntimeError):
         async with db.transaction() as tx:
             await events.mark_handled(tx, "$e1", "!r")
-            await outbox.enqueue(tx, "send", {"room_id": "!r", "content": {}})
+            await outbox.enqueue_many(tx, [("send", {"room_id": "!r", "content": {}})])
             raise RuntimeError("crash mid-command")
     async with db.transaction() as tx:
         assert await events.mark_handled(tx, "$e1", "!r")  # it was not recorded, so it is new now
@@ -51,11 +51,11 @@ async def test_referral_numbers_count_per_year_without_gaps(tmp_path):
 async def test_outbox_is_performed_in_order_and_retries_wait(tmp_path):
     db = await Database.open(tmp_path / "zvh.db")
     async with db.transaction() as tx:
-        a = await outbox.enqueue(tx, "send", {"n": 1})
-        b = await outbox.enqueue(tx, "send", {"n": 2})
-        assert (await outbox.next_open(tx, "2026-01-01T00:00:00+00:00")).id == a
+        await outbox.enqueue_many(tx, [("send", {"n": 1}), ("send", {"n": 2})])
+        a = (await outbox.next_open(tx, "2026-01-01T00:00:00+00:00")).id
         await outbox.retry_later(tx, a, "2099-01-01T00:00:00+00:00", "down")
-        assert (await outbox.next_open(tx, "2026-01-01T00:00:00+00:00")).id == b
+        b = (await outbox.next_open(tx, "2026-01-01T00:00:00+00:00")).id
+        assert b > a and (await outbox.next_open(tx, "2026-01-01T00:00:00+00:00")).payload == {"n": 2}
         await outbox.mark_done(tx, b, {"event_id": "$x"})
         assert await outbox.next_open(tx, "2026-01-01T00:00:00+00:00") is None
         assert (await outbox.next_open(tx, "2099-01-02T00:00:00+00:00")).id == a

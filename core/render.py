@@ -14,8 +14,8 @@ from babel.dates import format_date, format_datetime
 from jinja2 import Environment, FunctionLoader, StrictUndefined
 from markupsafe import Markup
 
-from commands.base import Msg
-from commands.fields import FIELDS, LIFE_DOMAINS, SUBJECT_ROLES, URGENCY
+from core.messages import Msg
+from core.vocabulary import LIFE_DOMAINS, REFERRAL_FIELDS, SUBJECT_ROLES, URGENCY
 
 LOCALES = Path(__file__).with_name("locales")
 LANGUAGES = ("nl", "en")
@@ -60,7 +60,7 @@ def environment(lang: str) -> Environment:
         domain=_label(lang, LIFE_DOMAINS),
         urgency=_label(lang, URGENCY),
         subject_role=_label(lang, SUBJECT_ROLES),
-        field=lambda key: key if lang == "nl" else next((f.en for f in FIELDS if f.key == key), key),
+        field=lambda key: key if lang == "nl" else REFERRAL_FIELDS.get(key, key),
         status=_word(lang, "word.status"),
         status_filter=_word(lang, "word.filter"),
         measure=_word(lang, "word.measure"),

@@ -26,7 +26,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+# Where `./zvh bootstrap` puts the homeserver's venv: the checkout this package lives in (an editable install) or
+# the directory the tool is run from (an installed package lives in site-packages, which has no venv beside it).
+SOURCE_ROOT = Path(__file__).resolve().parent.parent
 
 # Every rate limiter this Synapse version reads (synapse/config/ratelimiting.py).
 # Tests and benchmarks hammer the server from a handful of users on one IP;
@@ -55,8 +57,8 @@ _RATE_LIMITS = {
 
 
 def find_synapse_python() -> str:
-    """The Python that has matrix-synapse: $ZVH_SYNAPSE_PYTHON, else <repo>/.synapse-venv/bin/python
-    (repo = parent of the bot/ package), else sys.executable if `import synapse` works there.
+    """The Python that has matrix-synapse: $ZVH_SYNAPSE_PYTHON, else .synapse-venv/bin/python in the checkout or
+    the current directory, else sys.executable if `import synapse` works there.
     Raises RuntimeError with an actionable message (how to install: `./zvh bootstrap`) otherwise."""
     env = os.environ.get("ZVH_SYNAPSE_PYTHON")
     if env:
@@ -64,16 +66,17 @@ def find_synapse_python() -> str:
         if not (os.path.isfile(env) and os.access(env, os.X_OK)):
             raise RuntimeError(f"$ZVH_SYNAPSE_PYTHON={env!r} is not an executable file")
         return env
-    venv_python = REPO_ROOT / ".synapse-venv" / "bin" / "python"
-    if venv_python.is_file() and os.access(venv_python, os.X_OK):
-        return str(venv_python)
+    for root in (SOURCE_ROOT, Path.cwd()):
+        venv_python = root / ".synapse-venv" / "bin" / "python"
+        if venv_python.is_file() and os.access(venv_python, os.X_OK):
+            return str(venv_python)
     # find_spec avoids importing Synapse (slow, heavy) into the caller's process.
     spec = importlib.util.find_spec("synapse")
     if spec and spec.origin and (Path(spec.origin).parent / "app" / "homeserver.py").is_file():
         return sys.executable
     raise RuntimeError(
         "matrix-synapse not found. Run `./zvh bootstrap` to install it into "
-        f"{REPO_ROOT / '.synapse-venv'}, or point $ZVH_SYNAPSE_PYTHON at a Python "
+        f"{Path.cwd() / '.synapse-venv'}, or point $ZVH_SYNAPSE_PYTHON at a Python "
         "that has matrix-synapse installed."
     )
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from bot.local_synapse import LocalSynapse
+from devserver.local_synapse import LocalSynapse
 
 
 def call(syn: LocalSynapse, method: str, path: str, token: str, body: Any = None) -> dict[str, Any]:

@@ -1,15 +1,17 @@
-"""`zvh-bot dev`: a throwaway local Synapse with demo accounts, a config, and the bot, to try it with any client."""
+"""`zvh-dev` (`./zvh dev`): a throwaway local Synapse with demo accounts, a config, and the bot, to try it with any client."""
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import secrets
 from pathlib import Path
 
 from bot.app import Bot
-from bot.config import load_config
-from bot.local_synapse import LocalSynapse
-from bot.provision import create_screening_room, write_config
+from bot.cli import configure_logging
+from core.config import load_config
+from devserver.local_synapse import LocalSynapse
+from devserver.provision import create_screening_room, write_config
 
 DEMO_PASSWORD = "zvh-demo"
 # localpart -> what the account is for in the demo
@@ -77,3 +79,14 @@ def run_dev(workdir: Path, port: int) -> None:
         asyncio.run(bot.run_until_signalled())
     finally:
         syn.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="zvh-dev", description="the bot on a throwaway local Synapse with demo "
+                                                                "accounts")
+    parser.add_argument("--dir", type=Path, default=Path(".dev"))
+    parser.add_argument("--port", type=int, default=8008)
+    args = parser.parse_args(argv)
+    configure_logging()
+    run_dev(args.dir.resolve(), args.port)
+    return 0

@@ -1,0 +1,79 @@
+"""The one way into the outbox: intents (core/intents.py) become outbox items in the caller's transaction, with
+their messages rendered in the recipient's language."""
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from bot.content import message_content
+from core.config import Config
+from core.intents import (
+    AddToSpace, CreateCaseRoom, DirectMessage, Intent, InviteToCase, JoinRoom, LeaveRoom, PurgeRoom, RawEvent, React,
+    RemoveFromCase, Reply, RoomMessage, SendFile, UpdateCaseState,
+)
+from core.messages import Msg
+from core.render import render_html
+from storage import outbox, users
+from storage.db import Tx
+
+
+async def write(tx: Tx, config: Config, intents: list[Intent], *, room_id: str | None = None,
+                reply_to: str | None = None, lang: str | None = None) -> None:
+    """room_id, reply_to and lang describe the command being answered (a Reply needs them)."""
+    items: list[tuple[str, dict[str, Any]]] = []
+    for intent in intents:
+        items.extend(await _items(tx, config, intent, room_id, reply_to, lang))
+    await outbox.enqueue_many(tx, items)
+
+
+async def _items(tx: Tx, config: Config, intent: Intent, room_id: str | None, reply_to: str | None,
+                 lang: str | None) -> list[tuple[str, dict[str, Any]]]:
+    bot_lang = config.bot.language
+    if isinstance(intent, Reply):
+        return [("send", {"room_id": room_id, "content": message_content(intent.msg, lang or bot_lang,
+                                                                          reply_to=reply_to)})]
+    if isinstance(intent, DirectMessage):
+        to_lang = await users.language(tx, intent.user_id) or bot_lang
+        return [("send", _tagged({"to_user": intent.user_id, "content": message_content(intent.msg, to_lang)},
+                                 intent.tag))]
+    if isinstance(intent, RoomMessage):
+        content = message_content(intent.msg, intent.lang or bot_lang, reply_to=intent.reply_to)
+        return [("send", _tagged({"room_id": intent.room_id, "content": content}, intent.tag))]
+    if isinstance(intent, React):
+        return [("react", {"room_id": intent.room_id, "event_id": intent.event_id, "key": intent.key})]
+    if isinstance(intent, RawEvent):
+        return [("send", {"room_id": intent.room_id, "type": intent.type, "content": intent.content})]
+    if isinstance(intent, JoinRoom):
+        return [("join", {"room_id": intent.room_id, "inviter": intent.inviter, "is_direct": intent.is_direct})]
+    if isinstance(intent, LeaveRoom):
+        return [("leave", {"room_id": intent.room_id})]
+    if isinstance(intent, CreateCaseRoom):
+        # In order: the region's space first (once), so the case room can name it as parent.
+        space = [] if await tx.get_meta("space_room_id") else [("ensure_space", {})]
+        return [*space, ("create_case_room", {"case_id": intent.case_id,
+                                              "welcome": message_content(intent.welcome, bot_lang)})]
+    if isinstance(intent, AddToSpace):
+        return [("space_add", {"case_id": intent.case_id, "space_id": intent.space_id, "room_id": intent.room_id})]
+    if isinstance(intent, SendFile):
+        data = intent.data
+        if isinstance(data, Msg):
+            to_lang = (intent.user_id and await users.language(tx, intent.user_id)) or bot_lang
+            data = f"<!doctype html><meta charset=utf-8>{render_html(data, to_lang)}".encode()
+        target = {"room_id": intent.room_id} if intent.room_id else {"to_user": intent.user_id}
+        return [("send_file", {**target, "filename": intent.filename, "mimetype": intent.mimetype,
+                               "data": base64.b64encode(data).decode(), "pin": intent.pin})]
+    if isinstance(intent, UpdateCaseState):
+        return [("case_state", {"case_id": intent.case_id})]
+    if isinstance(intent, PurgeRoom):
+        return [("purge_room", {"room_id": intent.room_id})]
+    if isinstance(intent, InviteToCase):
+        return [("case_invite", {"case_id": intent.case_id, "user_id": intent.user_id})]
+    if isinstance(intent, RemoveFromCase):
+        return [("case_remove", {"case_id": intent.case_id, "user_id": intent.user_id})]
+    raise TypeError(f"no outbox item for {intent!r}")
+
+
+def _tagged(payload: dict[str, Any], tag: str | None) -> dict[str, Any]:
+    if tag:
+        payload["tag"] = tag
+    return payload

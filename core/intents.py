@@ -1,0 +1,121 @@
+"""What commands, scheduled items and the bot itself ask to happen on Matrix (send, react, invite, create a
+room, ...), as plain data. Three things are kept apart: an *intent* (this module), the *outbox item* it becomes in
+the same transaction (storage/outbox.py), and the *writer* that turns one into the other (bot/outbox_writer.py),
+the one way into the outbox."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from core.messages import Msg
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An answer to the command being handled, in its room, as a Matrix reply to it."""
+
+    msg: Msg
+
+
+@dataclass(frozen=True)
+class DirectMessage:
+    user_id: str
+    msg: Msg
+    tag: str | None = None  # remembered with the sent event, so that a reply to it can refer back
+
+
+@dataclass(frozen=True)
+class RoomMessage:
+    room_id: str
+    msg: Msg
+    tag: str | None = None
+    reply_to: str | None = None  # a Matrix reply to this event
+    lang: str | None = None  # the recipient's language when known (else the bot's)
+
+
+@dataclass(frozen=True)
+class React:
+    room_id: str
+    event_id: str
+    key: str
+
+
+@dataclass(frozen=True)
+class RawEvent:
+    """An event whose content the bot builds itself (a step of a key verification)."""
+
+    room_id: str
+    type: str
+    content: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class JoinRoom:
+    room_id: str
+    inviter: str | None = None  # a known user who invited the bot: the room may be their direct chat
+    is_direct: bool = False
+
+
+@dataclass(frozen=True)
+class LeaveRoom:
+    room_id: str
+
+
+@dataclass(frozen=True)
+class CreateCaseRoom:
+    case_id: str
+    welcome: Msg  # posted in the room once it exists (with the case card as it was when the case opened)
+
+
+@dataclass(frozen=True)
+class AddToSpace:
+    """The case room into the region's space, and its members invited there."""
+
+    case_id: str
+    space_id: str
+    room_id: str
+
+
+@dataclass(frozen=True)
+class SendFile:
+    """A document for one person in their direct chat (an export for the privacy officer), or for a room (an .ics
+    invitation in the case room)."""
+
+    user_id: str | None
+    filename: str
+    mimetype: str
+    data: bytes | Msg  # a Msg is rendered as an HTML document in the recipient's language
+    room_id: str | None = None
+    pin: bool = False  # pinned in the room (an adopted plan)
+
+
+@dataclass(frozen=True)
+class UpdateCaseState:
+    """The room's nl.zvh.case state event follows the case (status)."""
+
+    case_id: str
+
+
+@dataclass(frozen=True)
+class PurgeRoom:
+    """Retention: the room goes (purged and blocked where the bot is a homeserver admin, else left)."""
+
+    room_id: str
+
+
+@dataclass(frozen=True)
+class InviteToCase:
+    case_id: str
+    user_id: str
+
+
+@dataclass(frozen=True)
+class RemoveFromCase:
+    """Out of the case room and its space: need-to-know ends with the partner's part in the case."""
+
+    case_id: str
+    user_id: str
+
+
+Intent = (Reply | DirectMessage | RoomMessage | React | RawEvent | JoinRoom | LeaveRoom | CreateCaseRoom | AddToSpace
+          | InviteToCase | RemoveFromCase | SendFile | UpdateCaseState | PurgeRoom)

@@ -1,0 +1,38 @@
+"""The fixed vocabularies that commands read and messages show: life domains, urgency, roles of the people
+concerned, the referral's fields; canonical key -> label per language."""
+from __future__ import annotations
+
+# Zelfredzaamheid-Matrix 2017 life domains: canonical key -> label per language.
+LIFE_DOMAINS: dict[str, dict[str, str]] = {
+    "financien": {"nl": "financiën", "en": "finances"},
+    "werk_opleiding": {"nl": "werk & opleiding", "en": "work & education"},
+    "tijdsbesteding": {"nl": "tijdsbesteding", "en": "daytime activities"},
+    "huisvesting": {"nl": "huisvesting", "en": "housing"},
+    "huiselijke_relaties": {"nl": "huiselijke relaties", "en": "domestic relations"},
+    "geestelijke_gezondheid": {"nl": "geestelijke gezondheid", "en": "mental health"},
+    "lichamelijke_gezondheid": {"nl": "lichamelijke gezondheid", "en": "physical health"},
+    "middelengebruik": {"nl": "middelengebruik", "en": "substance use"},
+    "basale_adl": {"nl": "basale ADL", "en": "basic ADL"},
+    "instrumentele_adl": {"nl": "instrumentele ADL", "en": "instrumental ADL"},
+    "sociaal_netwerk": {"nl": "sociaal netwerk", "en": "social network"},
+    "maatschappelijke_participatie": {"nl": "maatschappelijke participatie", "en": "community participation"},
+    "justitie": {"nl": "justitie", "en": "justice"},
+}
+
+URGENCY = {
+    "normal": {"nl": "normaal", "en": "normal"},
+    "high": {"nl": "hoog", "en": "high"},
+    "urgent": {"nl": "spoed", "en": "urgent"},
+}
+
+SUBJECT_ROLES = {
+    "subject": {"nl": "betrokkene", "en": "subject"},
+    "family": {"nl": "gezinslid", "en": "family"},
+    "victim": {"nl": "slachtoffer", "en": "victim"},
+}
+
+# The referral's fields: canonical (Dutch) name -> English name.
+REFERRAL_FIELDS = {
+    "betrokkene": "subject", "gemeente": "municipality", "thema": "theme", "leefgebieden": "domains",
+    "reden": "reason", "doel": "goal", "partners": "partners", "geinformeerd": "informed", "urgentie": "urgency",
+}

@@ -1,0 +1,5 @@
+import sys
+
+from devserver.dev import main
+
+sys.exit(main())
