@@ -22,11 +22,10 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from bot.clock import Clock
-from core.config import Config
 from bot.scheduler import Scheduler
 from commands.due import REMINDER
-from storage.db import Database
-from storage.db import iso
+from core.config import Config
+from storage.db import Database, iso
 
 TARGET_REBUILD_S = 1.0
 TARGET_P99_LATE_S = 1.0

@@ -12,18 +12,17 @@ from typing import Any
 
 import nio
 
-from bot import cross_signing, crypto_store, metrics, verification
-from core import render
+from bot import cross_signing, crypto_store, metrics, outbox_writer, verification
 from bot.clock import Clock
-from core.config import Config
-from bot import outbox_writer
 from bot.executor import Executor
-from core.intents import JoinRoom, LeaveRoom, RawEvent, RoomMessage
-from core.messages import Msg
 from bot.faults import crash_point
 from bot.handler import Handler
 from bot.matrix import KeyRequests, Matrix, MatrixError, exchange_keys
 from bot.scheduler import Scheduler
+from core import render
+from core.config import Config
+from core.intents import Intent, JoinRoom, LeaveRoom, RawEvent, RoomMessage
+from core.messages import Msg
 from storage import events, outbox, schedule, undecrypted, users
 from storage.db import Database, iso
 
@@ -53,11 +52,14 @@ SYNC_FILTER: dict[str, Any] = {
 class Bot:
     def __init__(self, config: Config) -> None:
         self.config = config
-        self.db: Database | None = None
-        self.client: nio.AsyncClient | None = None
-        self.executor: Executor | None = None
-        self.handler: Handler | None = None
-        self.scheduler: Scheduler | None = None
+        # Made in start(): nothing runs before it.
+        self.db: Database
+        self.client: nio.AsyncClient
+        self.executor: Executor
+        self.handler: Handler
+        self.scheduler: Scheduler
+        self.key_requests: KeyRequests
+        self.verifier: verification.Verifier
         self.clock = Clock.from_env()
         self.health = metrics.Health()
         self.metrics_server: metrics.MetricsServer | None = None
@@ -65,8 +67,6 @@ class Bot:
         self._batch = asyncio.Lock()
         self._retry_task: asyncio.Task | None = None  # held while a sync batch is handled and its position stored
         self._joining: set[str] = set()
-        self.key_requests: KeyRequests | None = None
-        self.verifier: verification.Verifier | None = None
 
     # ---- start and stop ------------------------------------------------------------------------------------------
 
@@ -106,7 +106,7 @@ class Bot:
             identity = await cross_signing.ensure(self.client, store, self.config.matrix.pickle_key.encode(),
                                                   self.config.matrix.password)
             self.verifier.master_key = identity.public("master")
-        except (cross_signing.CrossSigningError, nio.LocalProtocolError, OSError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, cross_signing.CrossSigningError, nio.LocalProtocolError, OSError) as exc:
             metrics.ERRORS.labels("cross_signing").inc()
             log.error("the bot's device is not cross-signed (Element will warn about it): %s", exc)
 
@@ -117,7 +117,7 @@ class Bot:
 
     async def _login(self) -> None:
         assert self.db and self.client
-        token = self.config.matrix.access_token
+        token: str | None = self.config.matrix.access_token
         if not token:
             async with self.db.transaction() as tx:
                 token = await tx.get_meta(ACCESS_TOKEN)
@@ -181,8 +181,9 @@ class Bot:
         try:
             done, _ = await asyncio.wait({executor, syncer, stop}, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
-                if task is not stop and task.exception():
-                    raise task.exception()
+                failure = task.exception() if task is not stop else None
+                if failure is not None:
+                    raise failure
             await self._drain(syncer)
         finally:
             # The sync position is only ever stored after a batch is fully handled, so cancelling is safe.
@@ -207,7 +208,7 @@ class Bot:
             syncer.cancel()
         try:
             await asyncio.wait_for(self.executor.idle.wait(), DRAIN_S)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             log.warning("stopping with outbox entries left; they are sent after the next start")
         log.info("stopped cleanly")
 
@@ -228,7 +229,7 @@ class Bot:
         while True:
             try:
                 await asyncio.wait_for(self.executor.idle.wait(), REPLY_HEAD_START_S)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             response = await self.client.sync(timeout=await self._poll_timeout_ms() if token else 0,
                                               sync_filter=sync_filter, since=token)
@@ -251,7 +252,7 @@ class Bot:
     async def _keys(self) -> None:
         try:
             await exchange_keys(self.client)
-        except (nio.LocalProtocolError, OSError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, nio.LocalProtocolError, OSError) as exc:
             log.warning("key exchange failed (retried after the next sync): %s", exc)
 
     async def _filter_id(self) -> str | dict[str, Any]:
@@ -318,7 +319,7 @@ class Bot:
             return
         try:
             await self.key_requests.ask_sender(event)
-        except (MatrixError, nio.LocalProtocolError, OSError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, MatrixError, nio.LocalProtocolError, OSError) as exc:
             log.warning("could not ask for a missing room key (the wait goes on): %s", exc)
 
     async def _retry_undecrypted(self) -> None:
@@ -411,6 +412,7 @@ class Bot:
         inviter = invite.sender
         self._joining.add(room_id)
         async with self.db.transaction() as tx:
+            intents: list[Intent]
             if self.config.is_known(inviter):
                 intents = [JoinRoom(room_id, inviter, bool(invite.content.get("is_direct")))]
             else:

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Callable
 
 ENV = "ZVH_TEST_CLOCK_FILE"
 
@@ -21,7 +21,7 @@ class Clock:
         self._read()
 
     @classmethod
-    def from_env(cls) -> "Clock":
+    def from_env(cls) -> Clock:
         path = os.environ.get(ENV)
         return cls(Path(path) if path else None)
 

@@ -6,10 +6,22 @@ from typing import Any
 
 from markupsafe import Markup
 
-from core.render import render
 from core.messages import Msg
+from core.render import render
 
 PILL = Markup('<a href="https://matrix.to/#/{0}">{0}</a>')
+
+
+KEYS_FIELD = "nl.zvh.keys"
+
+
+def message_keys(msg: Msg) -> list[str]:
+    keys = [msg.key]
+    for value in msg.params.values():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, Msg):
+                keys.extend(k for k in message_keys(item) if k not in keys)
+    return keys
 
 
 def pill_link(user_id: str) -> str:
@@ -29,6 +41,9 @@ def message_content(msg: Msg, lang: str, reply_to: str | None = None) -> dict[st
         # Always present: with m.mentions the homeserver ignores the legacy body rules, so no text a user typed
         # (a display name, "@room") can make a bot message ping anyone not listed here.
         "m.mentions": {"user_ids": mentions} if mentions else {},
+        # Which catalogue messages it was rendered from (outer first): tools and tests read what was said by key,
+        # whatever the wording. Keys only, never parameters.
+        KEYS_FIELD: message_keys(msg),
     }
     if reply_to:
         content["m.relates_to"] = {"m.in_reply_to": {"event_id": reply_to}}

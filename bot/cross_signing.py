@@ -17,8 +17,12 @@ import nacl.secret
 import nio
 from nio.api import Api
 from signedjson.key import (
-    decode_signing_key_base64, decode_verify_key_bytes, encode_signing_key_base64, encode_verify_key_base64,
-    generate_signing_key, get_verify_key,
+    decode_signing_key_base64,
+    decode_verify_key_bytes,
+    encode_signing_key_base64,
+    encode_verify_key_base64,
+    generate_signing_key,
+    get_verify_key,
 )
 from signedjson.sign import SignatureVerifyException, sign_json, verify_signed_json
 from unpaddedbase64 import decode_base64
@@ -39,7 +43,7 @@ class Identity:
     keys: dict[str, Any]
 
     @classmethod
-    def generate(cls) -> "Identity":
+    def generate(cls) -> Identity:
         keys = {}
         for usage in USAGES:
             seed = generate_signing_key("new")
@@ -62,7 +66,7 @@ class Identity:
         return nacl.secret.SecretBox(_box_key(secret)).encrypt(plain)
 
     @classmethod
-    def unseal(cls, sealed: bytes, secret: bytes) -> "Identity":
+    def unseal(cls, sealed: bytes, secret: bytes) -> Identity:
         try:
             plain = nacl.secret.SecretBox(_box_key(secret)).decrypt(sealed)
         except nacl.exceptions.CryptoError:

@@ -8,12 +8,11 @@ import random
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from bot import metrics, rooms
-from core.config import Config
+from bot import metrics, outbox_writer, rooms
 from bot.faults import crash_point
 from bot.matrix import Matrix, MatrixError
-from bot import outbox_writer
-from core.intents import AddToSpace, RawEvent, RoomMessage
+from core.config import Config
+from core.intents import AddToSpace, Intent, RawEvent, RoomMessage
 from core.messages import Msg
 from storage import cases, events, outbox, users
 from storage.db import Database, Tx, utcnow
@@ -61,7 +60,7 @@ class Executor:
             timeout = max(0.0, (datetime.fromisoformat(retry_at) - datetime.now(timezone.utc)).total_seconds())
         try:
             await asyncio.wait_for(self._wake.wait(), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
     async def perform(self, item: OutboxItem) -> None:
@@ -71,7 +70,7 @@ class Executor:
         except MatrixError as exc:
             await self._failed(item, exc, transient=exc.transient)
             return
-        except (OSError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, OSError) as exc:
             await self._failed(item, exc, transient=True)
             return
         async with self.db.transaction() as tx:
@@ -126,7 +125,8 @@ class Executor:
                 room_id = await users.dm_room(tx, p["to_user"])
             if room_id is None:
                 room_id = new_dm = await self._create_once(item, f"{item.key}:dm",
-                                                           rooms.direct_chat(self.config, p["to_user"], f"{item.key}:dm"))
+                                                           rooms.direct_chat(self.config, p["to_user"],
+                                                                             f"{item.key}:dm"))
                 async with self.db.transaction() as tx:
                     await users.add_dm_room(tx, p["to_user"], room_id)
         event_id = await self.matrix.send(room_id, p.get("type", "m.room.message"), p["content"], item.key)
@@ -146,7 +146,7 @@ class Executor:
         if room_id is None:
             async with self.db.transaction() as tx:
                 room_id = await users.dm_room(tx, p["to_user"])
-        encrypt = bool(room_id) and await self.matrix.is_encrypted(room_id)
+        encrypt = room_id is not None and await self.matrix.is_encrypted(room_id)
         url, keys = await self.matrix.upload(data, p["mimetype"], p["filename"], encrypt)
         content = {"msgtype": "m.file", "body": p["filename"], "filename": p["filename"],
                    "info": {"mimetype": p["mimetype"], "size": len(data)}}
@@ -215,6 +215,8 @@ class Executor:
             case = await cases.get(tx, case_id)
             members = await cases.members(tx, case_id)
             space_id = await tx.get_meta("space_room_id")
+        if case is None:  # deleted after its retention term before its room was ever made
+            return {"room_id": None}, None
         if case.room_id:
             return {"room_id": case.room_id}, None
         body = rooms.case_room(self.config, self.matrix.user_id, case, members, space_id, item.key,
@@ -223,7 +225,7 @@ class Executor:
 
         async def record(tx: Tx) -> None:
             await cases.set_room(tx, case_id, room_id)
-            follow = [RawEvent(room_id, "m.room.message", item.payload["welcome"])]
+            follow: list[Intent] = [RawEvent(room_id, "m.room.message", item.payload["welcome"])]
             if space_id:
                 follow.append(AddToSpace(case_id, space_id, room_id))
             await outbox_writer.write(tx, self.config, follow)

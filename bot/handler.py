@@ -10,11 +10,11 @@ from typing import Any
 
 from bot import metrics, outbox_writer, pills
 from bot.clock import Clock
-from core.config import Config
 from commands.base import Context, RoomKind
+from commands.router import Outcome, dispatch, parse_command_name
+from core.config import Config
 from core.intents import React, Reply, RoomMessage
 from core.messages import CommandError, Msg
-from commands.router import Outcome, dispatch, parse_command_name
 from storage import cases, events, users
 from storage.db import Database, Tx
 

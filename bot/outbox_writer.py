@@ -8,8 +8,21 @@ from typing import Any
 from bot.content import message_content
 from core.config import Config
 from core.intents import (
-    AddToSpace, CreateCaseRoom, DirectMessage, Intent, InviteToCase, JoinRoom, LeaveRoom, PurgeRoom, RawEvent, React,
-    RemoveFromCase, Reply, RoomMessage, SendFile, UpdateCaseState,
+    AddToSpace,
+    CreateCaseRoom,
+    DirectMessage,
+    Intent,
+    InviteToCase,
+    JoinRoom,
+    LeaveRoom,
+    PurgeRoom,
+    RawEvent,
+    React,
+    RemoveFromCase,
+    Reply,
+    RoomMessage,
+    SendFile,
+    UpdateCaseState,
 )
 from core.messages import Msg
 from core.render import render_html
@@ -49,7 +62,8 @@ async def _items(tx: Tx, config: Config, intent: Intent, room_id: str | None, re
         return [("leave", {"room_id": intent.room_id})]
     if isinstance(intent, CreateCaseRoom):
         # In order: the region's space first (once), so the case room can name it as parent.
-        space = [] if await tx.get_meta("space_room_id") else [("ensure_space", {})]
+        space: list[tuple[str, dict[str, Any]]] = [] if await tx.get_meta("space_room_id") else [
+            ("ensure_space", {})]
         return [*space, ("create_case_room", {"case_id": intent.case_id,
                                               "welcome": message_content(intent.welcome, bot_lang)})]
     if isinstance(intent, AddToSpace):

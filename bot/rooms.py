@@ -4,8 +4,8 @@ from __future__ import annotations
 from typing import Any
 
 from core.config import Config
-from core.render import render
 from core.messages import Msg
+from core.render import render
 from storage.cases import Case, Member
 
 CASE_STATE = "nl.zvh.case"

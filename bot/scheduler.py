@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Callable
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
@@ -18,10 +18,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot import metrics, outbox_writer
 from bot.clock import Clock
-from core.config import Config
 from bot.faults import crash_point
 from commands.due import Batch, Firing, ensure_recurring
 from commands.workdays import WorkCalendar
+from core.config import Config
 from storage import schedule
 from storage.db import Database, Tx
 

@@ -1,16 +1,15 @@
 """Action items in a case room: create, list, done, reassign, postpone, drop. Owners are chased by the schedule."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 
 from commands import dates, deadlines
 from commands.base import Arg, Choice, Context, Number, Rest, Role, RoomKind, command, resolve_user, split_word
-from core.messages import fail, Msg
-from core.intents import Reply
 from commands.due import describe, owners_of
 from commands.workdays import WorkCalendar
+from core.intents import Reply
+from core.messages import Msg, fail
 from storage import actions, audit, cases, meetings, schedule
 
 IN_CASE = {RoomKind.CASE: Role.CASE_MEMBER}
@@ -43,11 +42,11 @@ async def resolve_owner(ctx: Context, word: str) -> Owner:
     assert ctx.case is not None
     if word.startswith("@"):
         return Owner(user=await resolve_user(ctx, word))
-    members = await cases.members(ctx.tx, ctx.case.id)
+    members = await cases.members(ctx.tx, ctx.room_case.id)
     partner = ctx.config.partner(word)
     if partner is None:
         raise fail("action.bad_owner", usage=True, value=word)
-    if partner.key not in await cases.partners(ctx.tx, ctx.case.id) and not any(
+    if partner.key not in await cases.partners(ctx.tx, ctx.room_case.id) and not any(
             m.org_key == partner.key for m in members):
         raise fail("action.org_not_partner", value=partner.key, prefix=ctx.config.bot.command_prefix)
     return Owner(org=partner.key)
@@ -60,7 +59,7 @@ def read_due(ctx: Context, text: str) -> tuple[str, date | None]:
         raise date_error(exc) from None
 
 
-def date_error(exc: "dates.DateError"):
+def date_error(exc: dates.DateError):
     if exc.reason == "past":
         return fail("date.past", usage=True, value=exc.text, suggestion=exc.suggestion)
     return fail("date.unreadable", usage=True, value=exc.text)
@@ -77,7 +76,7 @@ async def reschedule(ctx: Context, action: actions.Action) -> None:
 
 async def open_action(ctx: Context, number: int) -> actions.Action:
     assert ctx.case is not None
-    action = await actions.get(ctx.tx, ctx.case.id, number)
+    action = await actions.get(ctx.tx, ctx.room_case.id, number)
     if action is None:
         raise fail("action.not_found", number=number)
     if action.status != actions.OPEN:
@@ -87,8 +86,7 @@ async def open_action(ctx: Context, number: int) -> actions.Action:
 
 async def may_change(ctx: Context, action: actions.Action) -> None:
     """The owner (or someone of the owning organisation) and the case's directors may change an action."""
-    case = ctx.case
-    assert case is not None
+    case = ctx.room_case
     if ctx.sender in (case.procesregisseur, case.casusregisseur) or ctx.sender in await owners_of(ctx.tx, action):
         return
     raise fail("action.not_allowed", number=action.number)
@@ -113,19 +111,19 @@ async def change(ctx: Context, number: int, what: str, details: str | None) -> N
             raise fail("action.reassign_needs_owner", usage=True)
         owner = await resolve_owner(ctx, word)
         await actions.set_owner(ctx.tx, action, owner.user, owner.org, ctx.sender)
-        updated = await actions.get(ctx.tx, action.case_id, number)
+        updated = await actions.require(ctx.tx, action.case_id, number)
         say(ctx, "action.reassigned", mentions=tuple(await owners_of(ctx.tx, updated)), action=updated)
     elif what == "postpone":
         due, reason = split_date_reason(ctx, details)
         await actions.set_due(ctx.tx, action, due, ctx.sender, reason or None)
-        updated = await actions.get(ctx.tx, action.case_id, number)
+        updated = await actions.require(ctx.tx, action.case_id, number)
         await reschedule(ctx, updated)
         say(ctx, "action.postponed", action=updated, old=action.due_date, reason=reason)
     else:
         if not details:
             raise fail("action.drop_needs_reason", usage=True)
         await actions.close(ctx.tx, action, actions.DROPPED, ctx.sender, details[:MAX_TEXT])
-        await reschedule(ctx, await actions.get(ctx.tx, action.case_id, number))
+        await reschedule(ctx, await actions.require(ctx.tx, action.case_id, number))
         say(ctx, "action.dropped", action=action, reason=details[:MAX_TEXT])
     await audit.append(ctx.tx, ctx.sender, f"action.{what}", case_id=action.case_id, purpose="case",
                        number=number)
@@ -142,9 +140,9 @@ async def create(ctx: Context, who: str, text: str) -> None:
         raise fail("action.no_text", usage=True)
     if len(text) > MAX_TEXT:
         raise fail("action.too_long", max=MAX_TEXT)
-    action = await actions.create(ctx.tx, ctx.case.id, text, owner.user, owner.org, due, ctx.sender)
+    action = await actions.create(ctx.tx, ctx.room_case.id, text, owner.user, owner.org, due, ctx.sender)
     await reschedule(ctx, action)
-    await audit.append(ctx.tx, ctx.sender, "action.created", case_id=ctx.case.id, purpose="case",
+    await audit.append(ctx.tx, ctx.sender, "action.created", case_id=ctx.room_case.id, purpose="case",
                        number=action.number)
     say(ctx, "action.created", mentions=tuple(await owners_of(ctx.tx, action)), action=action,
         owners=await owners_of(ctx.tx, action))
@@ -172,12 +170,12 @@ async def list_actions(ctx: Context, which: str | None) -> None:
     assert ctx.case is not None
     which = which or "open"
     statuses = (actions.OPEN,) if which != "all" else (actions.OPEN, actions.DONE, actions.DROPPED)
-    found = await actions.of_case(ctx.tx, ctx.case.id, statuses)
+    found = await actions.of_case(ctx.tx, ctx.room_case.id, statuses)
     if which == "mine":
         found = [a for a in found if ctx.sender in await owners_of(ctx.tx, a)]
     today = ctx.now.date()
     ctx.reply("action.list", items=[describe(a, today, calendar(ctx)) for a in found], which=which,
-              case_id=ctx.case.id)
+              case_id=ctx.room_case.id)
 
 
 @command("klaar", "done", where=IN_CASE, args=(Number("#"), Rest("toelichting", "note", required=False)))
@@ -186,7 +184,7 @@ async def done(ctx: Context, number: int, note: str | None) -> None:
     action = await open_action(ctx, number)
     await may_change(ctx, action)
     await actions.close(ctx.tx, action, actions.DONE, ctx.sender, (note or "")[:MAX_TEXT] or None)
-    await reschedule(ctx, await actions.get(ctx.tx, action.case_id, number))
+    await reschedule(ctx, await actions.require(ctx.tx, action.case_id, number))
     await audit.append(ctx.tx, ctx.sender, "action.done", case_id=action.case_id, purpose="case", number=number)
     say(ctx, "action.done", action=action, note=note)
 

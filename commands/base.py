@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from core.config import MXID_PATTERN, Config
-from core.messages import CommandError, Msg, fail
 from core.intents import DirectMessage, Intent, Reply, RoomMessage
+from core.messages import Msg, fail
 from storage import cases as case_store
 from storage.db import Tx
 
@@ -49,8 +50,8 @@ class Context:
     intents: list[Intent] = field(default_factory=list)
     reaction: bool = True  # ✅ on success; False for plain answers in a dialogue
     failed: bool = False  # partly done (the intake kept the valid fields): react ❌ without undoing
-    command: "Command | None" = None  # set once the name is known, so an error can show its usage line
-    form: "Form | None" = None  # which of the command's forms was chosen
+    command: Command | None = None  # set once the name is known, so an error can show its usage line
+    form: Form | None = None  # which of the command's forms was chosen
     in_reply_to: str | None = None  # the event the command replies to (e.g. `!later` on a reminder)
 
     # Positional-only: a message parameter may itself be called "key" or "user_id".
@@ -68,6 +69,13 @@ class Context:
 
     def post(self, room_id: str, key: str, /, **params: Any) -> None:
         self.intents.append(RoomMessage(room_id, Msg(key, params)))
+
+    @property
+    def room_case(self) -> case_store.Case:
+        """The case of the room the command runs in (commands declared for case rooms only)."""
+        if self.case is None:
+            raise RuntimeError("a case-room command outside a case room")
+        return self.case
 
     def require_open_case(self) -> None:
         """A closed case is read-only: nothing new is planned or chased in it."""

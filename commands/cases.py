@@ -1,12 +1,11 @@
 """The case room: the case card."""
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from commands.base import Choice, Context, Rest, Role, RoomKind, UserArg, command
-from core.messages import fail
 from core.intents import UpdateCaseState
+from core.messages import fail
 from storage import actions, audit, cases, meetings, schedule
 from storage.db import iso
 
@@ -16,7 +15,7 @@ LEADS = {"case": {"nl": "casus", "en": "case"}, "process": {"nl": "proces", "en"
 @command("casus", "case", where={RoomKind.CASE: Role.CASE_MEMBER})
 async def card(ctx: Context) -> None:
     assert ctx.case is not None
-    await audit.append(ctx.tx, ctx.sender, "case.card_shown", case_id=ctx.case.id, purpose="case")
+    await audit.append(ctx.tx, ctx.sender, "case.card_shown", case_id=ctx.room_case.id, purpose="case")
     ctx.reply("case.card", **await card_params(ctx.tx, ctx.config, ctx.case, ctx.now))
 
 
@@ -42,16 +41,15 @@ async def lead(ctx: Context, kind: str, user: str) -> None:
     assert ctx.case is not None
     if kind == "process" and not ctx.config.is_coordinator(user):
         raise fail("lead.not_coordinator", value=user)
-    await cases.set_lead(ctx.tx, ctx.case.id, kind, user)
-    await audit.append(ctx.tx, ctx.sender, f"case.lead_{kind}", case_id=ctx.case.id, purpose="case", user=user)
+    await cases.set_lead(ctx.tx, ctx.room_case.id, kind, user)
+    await audit.append(ctx.tx, ctx.sender, f"case.lead_{kind}", case_id=ctx.room_case.id, purpose="case", user=user)
     ctx.reply("lead.set", kind=kind, user=user)
 
 
 @command("afsluiten", "close", where={RoomKind.CASE: Role.PROCESREGISSEUR}, args=(Rest("reden", "reason"),))
 async def close(ctx: Context, reason: str) -> None:
     """The procesregisseur closes the case: nothing more is chased, and the retention term starts."""
-    case = ctx.case
-    assert case is not None
+    case = ctx.room_case
     if case.status == "closed":
         raise fail("case.already_closed", nr=case.id)
     await cases.close(ctx.tx, case.id, iso(ctx.now), reason[:1000])  # the bot's clock: retention counts from it

@@ -146,9 +146,17 @@ def _localize(day: date, at: time, tz: tzinfo) -> datetime:
     (02:30 on 2027-03-28 becomes 03:30 CEST); an ambiguous autumn time takes its first occurrence.
     """
     naive = datetime.combine(day, at)
-    if hasattr(tz, "localize"):  # pytz zones cannot be attached with replace()
-        return tz.normalize(tz.localize(naive))
+    localize = getattr(tz, "localize", None)
+    if localize is not None:  # pytz zones cannot be attached with replace()
+        return tz.normalize(localize(naive))  # type: ignore[attr-defined]
     return naive.replace(tzinfo=tz).astimezone(timezone.utc).astimezone(tz)
+
+
+def _zone(moment: datetime) -> tzinfo:
+    """The timezone of an aware moment: every moment here is aware, in the configured zone."""
+    if moment.tzinfo is None:
+        raise ValueError("a naive moment: times are always in the configured timezone")
+    return moment.tzinfo
 
 
 def _later(a: datetime, b: datetime) -> bool:
@@ -445,7 +453,7 @@ def _fallback(text: str, now: datetime) -> _Reading | None:
         return None
     if not any(re.fullmatch(r"[^\W\d_]{2,}", w) and w not in _GRAMMAR_WORDS for w in _words(text)):
         return None
-    tz = now.tzinfo
+    tz = _zone(now)
     settings = {
         "PREFER_DATES_FROM": "future",
         "RELATIVE_BASE": now.replace(tzinfo=None),
@@ -484,18 +492,19 @@ def _next_same_date(day: date, at: time, now: datetime) -> datetime | None:
     """The first future moment on the same day and month, from this year on: the suggestion for "2026-11-01"."""
     for year in range(now.year, now.year + 9):
         d = _mkdate(year, day.month, day.day)
-        if d is not None and _later(moment := _localize(d, at, now.tzinfo), now):
+        if d is not None and _later(moment := _localize(d, at, _zone(now)), now):
             return moment
     return None
 
 
 def _resolve(reading: _Reading, text: str, now: datetime, default_time: time) -> When:
-    tz = now.tzinfo
+    tz = _zone(now)
     today = now.date()
     if reading.delta is not None:  # exact: absolute arithmetic, so "over 2 uur" is 2 real hours across DST
         at = (now.astimezone(timezone.utc) + reading.delta).astimezone(tz)
         return When(at, True)
     if reading.day is None:        # a time alone: today if still ahead, else tomorrow
+        assert reading.at is not None  # a reading has a day, a time or a delta
         at = _localize(today, reading.at, tz)
         if not _later(at, now):
             at = _localize(today + timedelta(days=1), reading.at, tz)
@@ -603,7 +612,7 @@ class Recurrence:
         return {"weekdays": list(self.weekdays), "at": self.at.strftime("%H:%M")}
 
     @classmethod
-    def from_dict(cls, spec: dict) -> "Recurrence":
+    def from_dict(cls, spec: dict) -> Recurrence:
         return cls(tuple(spec["weekdays"]), time.fromisoformat(spec["at"]))
 
     def describe(self, lang: str) -> str:
@@ -626,12 +635,12 @@ _WORKDAYS = {("werkdag",), ("weekday",), ("workday",), ("working", "day")}
 
 def _recurring_days(words: list[str], i: int) -> tuple[tuple[int, ...], int] | None:
     """ "dag", "werkdag", or weekday names joined by "en"/"and"/"," starting at words[i]."""
-    for phrase, days in _ALL_DAYS.items():
+    for phrase, every in _ALL_DAYS.items():
         if tuple(words[i:i + len(phrase)]) == phrase:
-            return days, i + len(phrase)
-    for phrase in _WORKDAYS:
-        if tuple(words[i:i + len(phrase)]) == phrase:
-            return tuple(range(5)), i + len(phrase)
+            return every, i + len(phrase)
+    for workday in _WORKDAYS:
+        if tuple(words[i:i + len(workday)]) == workday:
+            return tuple(range(5)), i + len(workday)
     days: list[int] = []
     j = i
     while j < len(words) and words[j] in _WEEKDAYS:
@@ -665,7 +674,7 @@ def next_occurrence(rec: Recurrence, after: datetime) -> datetime:
     after's timezone (09:00 stays 09:00 local across DST; 02:30 on the spring change becomes 03:30)."""
     if not rec.weekdays:
         raise ValueError("a recurrence needs at least one weekday")
-    tz = after.tzinfo
+    tz = _zone(after)
     start = after.date()
     for days in range(8):
         day = start + timedelta(days=days)

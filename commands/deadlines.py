@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from core.config import RemindersConfig
 from commands.workdays import WorkCalendar
+from core.config import RemindersConfig
 
 BEFORE, NUDGE, ESCALATE_CASUS, ESCALATE_PROCES = "action.before", "action.nudge", "action.escalate.casus", \
     "action.escalate.proces"

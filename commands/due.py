@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from core.config import Config
 from commands import deadlines
-from core.messages import Msg
-from core.intents import DirectMessage, Intent, PurgeRoom, RoomMessage
 from commands.dates import Recurrence, next_occurrence
 from commands.workdays import WorkCalendar
+from core.config import Config
+from core.intents import DirectMessage, Intent, PurgeRoom, RoomMessage
+from core.messages import Msg
 from storage import actions, audit, cases, dossier, reminders, schedule
 from storage.db import Tx, iso
 
@@ -29,8 +29,9 @@ class Batch:
         self.one_offs: list[int] = []
 
     @classmethod
-    async def load(cls, tx: Tx, items: list[schedule.Item]) -> "Batch":
-        return cls(await reminders.get_many(tx, [i.ref for i in items if i.kind in (REMINDER, SNOOZED)]))
+    async def load(cls, tx: Tx, items: list[schedule.Item]) -> Batch:
+        return cls(await reminders.get_many(tx, [i.ref for i in items if i.kind in (REMINDER, SNOOZED)
+                                                 and i.ref is not None]))
 
     async def finish(self, tx: Tx) -> None:
         await reminders.finish_if_nothing_pending(tx, self.one_offs, (REMINDER, SNOOZED))
@@ -40,7 +41,7 @@ class Firing:
     """One due item being fired: what it needs to know, and the messages it produces."""
 
     def __init__(self, tx: Tx, config: Config, cal: WorkCalendar, item: schedule.Item, now: datetime,
-                 batch: "Batch | None" = None) -> None:
+                 batch: Batch | None = None) -> None:
         self.tx, self.config, self.cal, self.item = tx, config, cal, item
         self.batch = batch or Batch({})
         self.tz = config.tz
@@ -63,6 +64,8 @@ class Firing:
     # ---- actions ---------------------------------------------------------------------------------------------
 
     async def _action(self) -> None:
+        if self.item.case_id is None or self.item.ref is None:
+            return
         action = await actions.get(self.tx, self.item.case_id, self.item.ref)
         case = await cases.get(self.tx, self.item.case_id)
         if action is None or case is None or action.status != actions.OPEN or action.due_date is None:
@@ -95,6 +98,8 @@ class Firing:
     # ---- reminders set by users --------------------------------------------------------------------------------
 
     async def _reminder(self) -> None:
+        if self.item.ref is None:
+            return
         reminder = self.batch.reminders.get(self.item.ref) or await reminders.get(self.tx, self.item.ref)
         if reminder is None or reminder.status != reminders.ACTIVE:
             return

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
-from core.config import Config
 from commands.base import parse_partner_keys
+from core.config import Config
 from core.messages import fail
 from core.vocabulary import LIFE_DOMAINS, REFERRAL_FIELDS, SUBJECT_ROLES, URGENCY
 
@@ -94,7 +95,8 @@ def read_domains(answer: str, config: Config, now: datetime) -> list[str]:
     words = [w.strip() for w in re.split(r"[,;\n]+", answer) if w.strip()]
     if not words:
         raise fail("intake.invalid.empty")
-    found, unknown = [], []
+    found: list[str] = []
+    unknown: list[str] = []
     for word in words:
         key = match_word(word, LIFE_DOMAINS)
         (found if key else unknown).append(key or word)

@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 from commands.base import Context, Rest, Role, RoomKind, command
-from core.messages import CommandError, fail, Msg
 from commands.fields import FIELDS, NO, YES, field_named, missing
+from core.messages import CommandError, Msg, fail
 from storage import audit, referrals
 from storage import intake as sessions
 
 CONFIRM = "confirm"
 
 
-@command("melding", "referral", where={RoomKind.DM: Role.REFERRER}, args=(Rest("velden", "fields", required=False, max_length=20_000),))
+@command("melding", "referral", where={RoomKind.DM: Role.REFERRER},
+         args=(Rest("velden", "fields", required=False, max_length=20_000),))
 async def start(ctx: Context, text: str | None) -> None:
     session = await sessions.get(ctx.tx, ctx.sender) or sessions.IntakeSession(ctx.sender, ctx.room_id, {}, "")
     session.room_id = ctx.room_id

@@ -9,8 +9,8 @@ from icalendar import Calendar, Event
 from commands import dates
 from commands.actions import date_error
 from commands.base import Choice, Context, Number, Rest, Role, RoomKind, command, split_word
-from core.messages import fail
 from core.intents import SendFile
+from core.messages import fail
 from storage import audit, cases, meetings
 
 IN_CASE = {RoomKind.CASE: Role.CASE_MEMBER}
@@ -44,7 +44,7 @@ def ics(meeting: meetings.Meeting, region: str, now: datetime, cancelled: bool =
 async def invitees(ctx: Context) -> list[str]:
     """Everyone in the case but the one who changed the meeting: an invitation, a move or a cancellation asks
     them to act (put it in their calendar), so it notifies them."""
-    return [m.user_id for m in await cases.members(ctx.tx, ctx.case.id) if m.user_id != ctx.sender]
+    return [m.user_id for m in await cases.members(ctx.tx, ctx.room_case.id) if m.user_id != ctx.sender]
 
 
 def post_ics(ctx: Context, meeting: meetings.Meeting, cancelled: bool = False) -> None:
@@ -53,10 +53,10 @@ def post_ics(ctx: Context, meeting: meetings.Meeting, cancelled: bool = False) -
 
 
 async def meeting_to_change(ctx: Context, number: int) -> meetings.Meeting:
-    meeting = await meetings.get(ctx.tx, ctx.case.id, number)
+    meeting = await meetings.get(ctx.tx, ctx.room_case.id, number)
     if meeting is None or meeting.status != meetings.PLANNED:
         raise fail("meeting.not_found", number=number)
-    if ctx.sender not in (meeting.created_by, ctx.case.procesregisseur, ctx.case.casusregisseur):
+    if ctx.sender not in (meeting.created_by, ctx.room_case.procesregisseur, ctx.room_case.casusregisseur):
         raise fail("meeting.not_allowed", number=number)
     return meeting
 
@@ -84,7 +84,7 @@ async def move(ctx: Context, _: str, number: int, when: str) -> None:
     if extra:
         raise fail("error.too_many_arguments", usage=True, extra=extra[:80])
     await meetings.move(ctx.tx, meeting, starts_at)
-    moved = await meetings.get(ctx.tx, meeting.case_id, number)
+    moved = await meetings.require(ctx.tx, meeting.case_id, number)
     await audit.append(ctx.tx, ctx.sender, "meeting.moved", case_id=meeting.case_id, purpose="case", number=number)
     post_ics(ctx, moved)
     ctx.ask(await invitees(ctx), "meeting.moved", meeting=moved, old=meeting.starts_at)
@@ -95,7 +95,7 @@ async def move(ctx: Context, _: str, number: int, when: str) -> None:
 async def cancel(ctx: Context, _: str, number: int, reason: str | None) -> None:
     meeting = await meeting_to_change(ctx, number)
     await meetings.cancel(ctx.tx, meeting, reason)
-    cancelled = await meetings.get(ctx.tx, meeting.case_id, number)
+    cancelled = await meetings.require(ctx.tx, meeting.case_id, number)
     await audit.append(ctx.tx, ctx.sender, "meeting.cancelled", case_id=meeting.case_id, purpose="case",
                        number=number)
     post_ics(ctx, cancelled, cancelled=True)
@@ -105,7 +105,7 @@ async def cancel(ctx: Context, _: str, number: int, reason: str | None) -> None:
 @command("overleg", "meeting", where=IN_CASE, args=(Rest("wanneer [duur] [plaats]", "when [duration] [place]",
                                                          required=False),))
 async def plan_or_list(ctx: Context, text: str | None) -> None:
-    case = ctx.case
+    case = ctx.room_case
     if not text:
         ctx.reply("meeting.list", meetings=await meetings.upcoming(ctx.tx, case.id, ctx.now), case_id=case.id)
         return

@@ -3,8 +3,8 @@ more of the case's notifications). Need-to-know: only who the case needs is in i
 from __future__ import annotations
 
 from commands.base import Choice, Context, Role, RoomKind, Word, command, resolve_user
-from core.messages import fail
 from core.intents import InviteToCase, RemoveFromCase
+from core.messages import fail
 from storage import audit, cases
 from storage.cases import PARTNER
 
@@ -33,15 +33,14 @@ async def change(ctx: Context, change: str, who: str) -> None:
 
 @command("partner", "partner", where={RoomKind.CASE: Role.CASE_MEMBER})
 async def partner_list(ctx: Context) -> None:
-    case = ctx.case
-    assert case is not None
-    names = [ctx.config.partner(k).name if ctx.config.partner(k) else k for k in await cases.partners(ctx.tx, case.id)]
+    case = ctx.room_case
+    names = [ctx.config.partner_name(k) for k in await cases.partners(ctx.tx, case.id)]
     ctx.reply("partner.list", partners=names, members=await cases.members(ctx.tx, case.id))
 
 
 async def add(ctx: Context, people: list[str], org: str | None) -> None:
     """An organisation, or one person (whose organisation, if any, then takes part in the case)."""
-    case = ctx.case
+    case = ctx.room_case
     if org:
         await cases.add_partner(ctx.tx, case.id, org)
     added = []
@@ -52,12 +51,12 @@ async def add(ctx: Context, people: list[str], org: str | None) -> None:
             added.append(user)
     await audit.append(ctx.tx, ctx.sender, "case.partner_added", case_id=case.id, purpose="case", org=org,
                        users=added)
-    ctx.reply("partner.added", org=ctx.config.partner(org).name if org else None, users=added)
+    ctx.reply("partner.added", org=ctx.config.partner_name(org) if org else None, users=added)
 
 
 async def remove(ctx: Context, people: list[str], org: str | None, whole: bool) -> None:
     """An organisation (all its people in the case), or one person."""
-    case = ctx.case
+    case = ctx.room_case
     if not whole:
         if people[0] in (case.procesregisseur, case.casusregisseur):
             raise fail("partner.is_director", value=people[0])
@@ -74,4 +73,4 @@ async def remove(ctx: Context, people: list[str], org: str | None, whole: bool) 
         ctx.intents.append(RemoveFromCase(case.id, user))
     await audit.append(ctx.tx, ctx.sender, "case.partner_removed", case_id=case.id, purpose="need-to-know",
                        org=org, users=removed)
-    ctx.reply("partner.removed", org=ctx.config.partner(org).name if org else None, users=removed)
+    ctx.reply("partner.removed", org=ctx.config.partner_name(org) if org else None, users=removed)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from commands.base import Choice, Context, ReferralNumber, Role, RoomKind, command
-from core.messages import fail, Msg
 from core.intents import SendFile
+from core.messages import Msg, fail
 from storage import audit, dossier
 
 IN_DM = {RoomKind.DM: Role.PRIVACY_OFFICER}

@@ -4,7 +4,15 @@ from __future__ import annotations
 import re
 
 from commands.base import (
-    Choice, Context, ReferralNumber, Rest, Role, RoomKind, command, parse_partner_keys, split_word,
+    Choice,
+    Context,
+    ReferralNumber,
+    Rest,
+    Role,
+    RoomKind,
+    command,
+    parse_partner_keys,
+    split_word,
 )
 from commands.cases import card_params
 from core.intents import CreateCaseRoom
@@ -92,12 +100,12 @@ async def escalate(ctx: Context, referral: referrals.Referral, text: str) -> Non
     await cases.add_member(ctx.tx, number, referral.referrer, REFERRER, referral.referrer_org)
     for key in keys:
         await cases.add_partner(ctx.tx, number, key)
-        for contact in ctx.config.partner(key).contacts:
+        for contact in ctx.config.contacts_of(key):
             await cases.add_member(ctx.tx, number, contact, PARTNER, key)
     await audit.append(ctx.tx, ctx.sender, "referral.escalated", case_id=number, purpose="triage", partners=keys)
-    case = await cases.get(ctx.tx, number)
+    case = await cases.require(ctx.tx, number)
     card = Msg("case.card", await card_params(ctx.tx, ctx.config, case, ctx.now))
     ctx.intents.append(CreateCaseRoom(number, Msg.of("case.welcome", case=case, card=card,
                                                      prefix=ctx.config.bot.command_prefix)))
     ctx.dm(referral.referrer, "outcome.escalated", notify=True, nr=number)
-    ctx.reply("triage.escalated", nr=number, partners=[ctx.config.partner(k).name for k in keys])
+    ctx.reply("triage.escalated", nr=number, partners=[ctx.config.partner_name(k) for k in keys])

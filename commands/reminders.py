@@ -6,8 +6,8 @@ from datetime import datetime
 from commands import dates
 from commands.actions import date_error
 from commands.base import Choice, Context, Number, Rest, Role, RoomKind, command
-from core.messages import fail
 from commands.due import REMINDER, SNOOZED, recurrence_of
+from core.messages import fail
 from storage import audit, events, reminders, schedule
 
 WHERE = {RoomKind.CASE: Role.CASE_MEMBER, RoomKind.DM: Role.ANYONE}
@@ -18,7 +18,7 @@ MAX_TEXT = 500
 def scope_of(ctx: Context) -> tuple[str, str | None, str | None]:
     """(numbering scope, case id, room): a case's reminders belong to the case; a DM's to the person."""
     if ctx.case is not None:
-        return ctx.case.id, ctx.case.id, ctx.case.room_id
+        return ctx.room_case.id, ctx.room_case.id, ctx.room_case.room_id
     return ctx.sender, None, None
 
 
@@ -63,7 +63,8 @@ async def cancel(ctx: Context, number: int, _: str) -> None:
     reminder = await reminders.by_number(ctx.tx, scope, number)
     if reminder is None or reminder.status != reminders.ACTIVE:
         raise fail("reminder.not_found", number=number)
-    if ctx.case is not None and ctx.sender not in (reminder.owner, ctx.case.procesregisseur, ctx.case.casusregisseur):
+    case = ctx.case
+    if case is not None and ctx.sender not in (reminder.owner, case.procesregisseur, case.casusregisseur):
         raise fail("reminder.not_yours", number=number)
     await reminders.set_status(ctx.tx, reminder.id, reminders.CANCELLED)
     await schedule.cancel(ctx.tx, (REMINDER, SNOOZED), case_id, reminder.id)

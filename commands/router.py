@@ -3,14 +3,23 @@ from __future__ import annotations
 
 import difflib
 from enum import Enum
+from typing import Any
 
-from commands import intake
-from commands.base import REGISTRY, Command, Context, RoomKind, lookup, split_word
-from core.messages import fail
 # Importing the command modules registers their commands.
 from commands import (  # noqa: F401
-    actions, cases, general, meetings, partners, plan, privacy, referrals, reminders,
+    actions,
+    cases,
+    general,
+    intake,
+    meetings,
+    partners,
+    plan,
+    privacy,
+    referrals,
+    reminders,
 )
+from commands.base import REGISTRY, Command, Context, RoomKind, lookup, split_word
+from core.messages import fail
 
 
 class Outcome(str, Enum):
@@ -50,7 +59,7 @@ async def dispatch(ctx: Context, body: str) -> Outcome:
     ctx.form = form if rest.strip() else None  # no arguments at all: show every form's usage
     if form.role is not None and not await ctx.has_role(form.role):
         raise fail("error.not_allowed", role=form.role.value)
-    values = []
+    values: list[Any] = []
     for arg in form.args:
         if not rest.strip():
             if arg.required:
@@ -61,7 +70,7 @@ async def dispatch(ctx: Context, body: str) -> Outcome:
         values.append(value)
     if rest.strip():
         raise fail("error.too_many_arguments", usage=True, extra=rest.strip()[:80])
-    values = [await arg.resolve(ctx, value) for arg, value in zip(form.args, values)]
+    values = [await arg.resolve(ctx, value) for arg, value in zip(form.args, values, strict=True)]
     await form.handler(ctx, *values)
     return Outcome.COMMAND
 

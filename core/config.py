@@ -60,7 +60,7 @@ class MatrixConfig(Strict):
         return value
 
     @model_validator(mode="after")
-    def _secrets_from_env(self) -> "MatrixConfig":
+    def _secrets_from_env(self) -> MatrixConfig:
         self.access_token = self.access_token or os.environ.get("ZVH_ACCESS_TOKEN", "")
         self.password = self.password or os.environ.get("ZVH_PASSWORD", "")
         self.pickle_key = self.pickle_key or os.environ.get("ZVH_PICKLE_KEY", "")
@@ -154,7 +154,7 @@ class Config(Strict):
     log_format: Literal["text", "json"] = "text"
 
     @model_validator(mode="after")
-    def _unique_partners(self) -> "Config":
+    def _unique_partners(self) -> Config:
         keys = [p.key for p in self.partners]
         duplicates = sorted({k for k in keys if keys.count(k) > 1})
         if duplicates:
@@ -164,6 +164,15 @@ class Config(Strict):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.bot.timezone)
+
+    def partner_name(self, key: str) -> str:
+        """The organisation's name, or its key when it is not (or no longer) in the directory."""
+        found = self.partner(key)
+        return found.name if found else key
+
+    def contacts_of(self, key: str) -> list[str]:
+        found = self.partner(key)
+        return list(found.contacts) if found else []
 
     def partner(self, key: str) -> Partner | None:
         key = key.lower()

@@ -15,10 +15,10 @@ class Msg:
     mentions: tuple[str, ...] = ()  # users to notify (m.mentions); the template shows them
 
     @classmethod
-    def of(cls, key: str, /, **params: Any) -> "Msg":
+    def of(cls, key: str, /, **params: Any) -> Msg:
         return cls(key, params)
 
-    def to(self, *users: str | None) -> "Msg":
+    def to(self, *users: str | None) -> Msg:
         """The same message asking these people to act: it notifies them (and only them)."""
         return replace(self, mentions=tuple(dict.fromkeys(u for u in (*self.mentions, *users) if u)))
 

@@ -5,7 +5,7 @@ import html
 import re
 import tomllib
 from datetime import date, datetime
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -38,7 +38,7 @@ def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, str]:
     return flat
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalogue(lang: str) -> dict[str, str]:
     return _flatten(tomllib.loads((LOCALES / f"{lang}.toml").read_text(encoding="utf-8")))
 
@@ -51,7 +51,7 @@ def _word(lang: str, group: str):
     return lambda key: catalogue(lang).get(f"{group}.{key}", key)
 
 
-@lru_cache(maxsize=None)
+@cache
 def environment(lang: str) -> Environment:
     # Catalogue entries can include each other ({% include "snippet.action" %}): one wording, one place.
     env = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
@@ -78,7 +78,7 @@ def environment(lang: str) -> Environment:
     return env
 
 
-@lru_cache(maxsize=None)
+@cache
 def template(lang: str, key: str):
     try:
         source = catalogue(lang)[key]

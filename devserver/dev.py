@@ -1,4 +1,5 @@
-"""`zvh-dev` (`./zvh dev`): a throwaway local Synapse with demo accounts, a config, and the bot, to try it with any client."""
+"""`zvh-dev` (`./zvh dev`): a throwaway local Synapse with demo accounts, a config, and the bot, to try it with
+any client."""
 from __future__ import annotations
 
 import argparse

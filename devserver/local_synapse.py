@@ -25,6 +25,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import BinaryIO
 
 # Where `./zvh bootstrap` puts the homeserver's venv: the checkout this package lives in (an editable install) or
 # the directory the tool is run from (an installed package lives in site-packages, which has no venv beside it).
@@ -115,7 +116,7 @@ class LocalSynapse:
         self.base_url = f"http://127.0.0.1:{self.port}"
         self._python = python
         self._proc: subprocess.Popen | None = None
-        self._out = None
+        self._out: BinaryIO | None = None
         self.config_path = self.workdir / "homeserver.yaml"
         self.log_path = self.workdir / "homeserver.log"
         self.stdout_path = self.workdir / "synapse.stdout.log"
@@ -275,6 +276,8 @@ class LocalSynapse:
         )
 
     def _signal(self, sig: int) -> None:
+        if self._proc is None:
+            return
         try:
             os.killpg(self._proc.pid, sig)
         except ProcessLookupError:
@@ -313,7 +316,7 @@ class LocalSynapse:
     def is_running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 
-    def __enter__(self) -> "LocalSynapse":
+    def __enter__(self) -> LocalSynapse:
         self.start()
         return self
 

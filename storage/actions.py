@@ -29,7 +29,7 @@ class Action:
     close_note: str | None
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> "Action":
+    def from_row(cls, row: sqlite3.Row) -> Action:
         data = dict(row)
         data["due_date"] = date.fromisoformat(data["due_date"]) if data["due_date"] else None
         return cls(**data)
@@ -49,12 +49,22 @@ async def create(tx: Tx, case_id: str, text: str, owner_user: str | None, owner_
     )
     await record(tx, case_id, number, actor, "created", owner=owner_user or owner_org,
                  due=due.isoformat() if due else None)
-    return await get(tx, case_id, number)
+    made = await get(tx, case_id, number)
+    assert made is not None
+    return made
 
 
 async def get(tx: Tx, case_id: str, number: int) -> Action | None:
     row = await tx.one("SELECT * FROM actions WHERE case_id = ? AND number = ?", (case_id, number))
     return Action.from_row(row) if row else None
+
+
+async def require(tx: Tx, case_id: str, number: int) -> Action:
+    """One that exists (just made or changed in this transaction)."""
+    found = await get(tx, case_id, number)
+    if found is None:
+        raise LookupError(f"{case_id} #{number}")
+    return found
 
 
 async def of_case(tx: Tx, case_id: str, statuses: tuple[str, ...] = (OPEN,)) -> list[Action]:

@@ -26,7 +26,7 @@ class Case:
     close_reason: str | None = None
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> "Case":
+    def from_row(cls, row: sqlite3.Row) -> Case:
         return cls(**dict(row))
 
 
@@ -39,7 +39,8 @@ class Member:
 
 async def create(tx: Tx, case_id: str, theme: str, municipality: str, procesregisseur: str) -> None:
     await tx.execute(
-        "INSERT INTO cases(id, status, theme, municipality, procesregisseur, created_at) VALUES (?, 'open', ?, ?, ?, ?)",
+        "INSERT INTO cases(id, status, theme, municipality, procesregisseur, created_at) "
+        "VALUES (?, 'open', ?, ?, ?, ?)",
         (case_id, theme, municipality, procesregisseur, utcnow()),
     )
 
@@ -47,6 +48,14 @@ async def create(tx: Tx, case_id: str, theme: str, municipality: str, procesregi
 async def get(tx: Tx, case_id: str) -> Case | None:
     row = await tx.one("SELECT * FROM cases WHERE id = ?", (case_id.upper(),))
     return Case.from_row(row) if row else None
+
+
+async def require(tx: Tx, case_id: str) -> Case:
+    """One that exists (just made in this transaction)."""
+    found = await get(tx, case_id)
+    if found is None:
+        raise LookupError(case_id)
+    return found
 
 
 async def by_room(tx: Tx, room_id: str) -> Case | None:

@@ -5,10 +5,11 @@ import asyncio
 import json
 import logging
 import sqlite3
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, AsyncIterator, Iterable
+from typing import Any
 
 import aiosqlite
 
@@ -44,7 +45,7 @@ class Tx:
         return row[0] if row else 0
 
     async def one(self, sql: str, args: Iterable[Any] = ()) -> sqlite3.Row | None:
-        rows = await self.conn.execute_fetchall(sql, tuple(args))
+        rows = list(await self.conn.execute_fetchall(sql, tuple(args)))
         return rows[0] if rows else None
 
     async def all(self, sql: str, args: Iterable[Any] = ()) -> list[sqlite3.Row]:
@@ -89,7 +90,7 @@ class Database:
         self._lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: Path | str) -> "Database":
+    async def open(cls, path: Path | str) -> Database:
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         conn = await aiosqlite.connect(str(path), isolation_level=None)
@@ -126,7 +127,7 @@ class Database:
     async def schema_version(self) -> int:
         async with self.conn.execute("PRAGMA user_version") as cursor:
             row = await cursor.fetchone()
-        return int(row[0])
+        return int(row[0]) if row else 0
 
     async def _migrate(self) -> None:
         current = await self.schema_version()

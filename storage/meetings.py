@@ -25,7 +25,7 @@ class Meeting:
     cancel_reason: str | None
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> "Meeting":
+    def from_row(cls, row: sqlite3.Row) -> Meeting:
         data = dict(row)
         data["starts_at"] = datetime.fromisoformat(data["starts_at"])
         return cls(**data)
@@ -36,12 +36,22 @@ async def create(tx: Tx, case_id: str, starts_at: datetime, minutes: int, place:
     await tx.execute(
         "INSERT INTO meetings(case_id, number, starts_at, minutes, place, status, created_by, created_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (case_id, number, iso(starts_at), minutes, place, PLANNED, actor, utcnow()))
-    return await get(tx, case_id, number)
+    made = await get(tx, case_id, number)
+    assert made is not None
+    return made
 
 
 async def get(tx: Tx, case_id: str, number: int) -> Meeting | None:
     row = await tx.one("SELECT * FROM meetings WHERE case_id = ? AND number = ?", (case_id, number))
     return Meeting.from_row(row) if row else None
+
+
+async def require(tx: Tx, case_id: str, number: int) -> Meeting:
+    """One that exists (just made or changed in this transaction)."""
+    found = await get(tx, case_id, number)
+    if found is None:
+        raise LookupError(f"{case_id} #{number}")
+    return found
 
 
 async def upcoming(tx: Tx, case_id: str, now: datetime) -> list[Meeting]:

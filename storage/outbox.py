@@ -1,4 +1,5 @@
-"""The outbox: Matrix side-effects (outbox items) stored with the change that needs them, performed afterwards, exactly once."""
+"""The outbox: Matrix side-effects (outbox items) stored with the change that needs them, performed afterwards,
+exactly once."""
 from __future__ import annotations
 
 import json
@@ -20,7 +21,7 @@ class OutboxItem:
     attempts: int
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> "OutboxItem":
+    def from_row(cls, row: sqlite3.Row) -> OutboxItem:
         return cls(row["id"], row["key"], row["kind"], json.loads(row["payload"]), row["state"], row["attempts"])
 
 

@@ -22,7 +22,7 @@ class Item:
     text: str
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> "Item":
+    def from_row(cls, row: sqlite3.Row) -> Item:
         return cls(row["number"], row["kind"], row["domain"], row["measure"], row["partner"], row["goal"],
                    row["text"])
 
@@ -78,7 +78,8 @@ async def adopt(tx: Tx, case_id: str, version: int, title: str, content: bytes, 
     """Archive the adopted version; returns its SHA-256."""
     digest = hashlib.sha256(content).hexdigest()
     await tx.execute("INSERT INTO archive(case_id, kind, version, title, content, sha256, created_by, created_at) "
-                     "VALUES (?, 'plan', ?, ?, ?, ?, ?, ?)", (case_id, version, title, content, digest, actor, utcnow()))
+                     "VALUES (?, 'plan', ?, ?, ?, ?, ?, ?)",
+                     (case_id, version, title, content, digest, actor, utcnow()))
     await tx.execute("UPDATE plans SET adopted_version = ? WHERE case_id = ?", (version, case_id))
     return digest
 

@@ -27,7 +27,7 @@ class Referral:
     created_at: str
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> "Referral":
+    def from_row(cls, row: sqlite3.Row) -> Referral:
         data = dict(row)
         data["fields"] = json.loads(data["fields"])
         return cls(**data)

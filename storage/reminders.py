@@ -26,7 +26,7 @@ class Reminder:
     created_at: str
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> "Reminder":
+    def from_row(cls, row: sqlite3.Row) -> Reminder:
         data = dict(row)
         data["recurrence"] = json.loads(data["recurrence"]) if data["recurrence"] else None
         return cls(**data)
@@ -39,7 +39,9 @@ async def create(tx: Tx, scope: str, case_id: str | None, room_id: str | None, o
         "INSERT INTO reminders(scope, number, case_id, room_id, owner, text, recurrence, status, created_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (scope, number, case_id, room_id, owner, text, dumps(recurrence) if recurrence else None, ACTIVE, utcnow()))
-    return await get(tx, rowid)
+    made = await get(tx, rowid)
+    assert made is not None
+    return made
 
 
 async def get(tx: Tx, reminder_id: int) -> Reminder | None:

@@ -19,7 +19,7 @@ class Item:
     ref: int | None
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> "Item":
+    def from_row(cls, row: sqlite3.Row) -> Item:
         return cls(row["id"], datetime.fromisoformat(row["due_at"]), row["kind"], row["case_id"], row["ref"])
 
 

@@ -2,15 +2,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from devserver.local_synapse import LocalSynapse
-from tests.harness import World, make_world
-
-
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+from tests.harness import AMSTERDAM, World, make_world
 
 
 def pytest_configure(config):

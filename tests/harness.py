@@ -8,19 +8,23 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import nio
 
 from bot.clock import ENV as CLOCK_ENV
-from devserver.local_synapse import LocalSynapse
 from bot.matrix import exchange_keys
+from devserver.local_synapse import LocalSynapse
 from devserver.provision import call, create_screening_room, join, write_config
 
 REPO = Path(__file__).resolve().parent.parent
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 WAIT = 30.0
 # Synapse gives 10 timeline events per room per sync unless asked for more.
 SYNC_FILTER = {"room": {"timeline": {"limit": 100}}}
@@ -124,7 +128,7 @@ class User:
             self._changed.clear()
             try:
                 await asyncio.wait_for(self._changed.wait(), min(remaining, 1.0))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
     # ---- sending ---------------------------------------------------------------------------------------------
@@ -147,11 +151,11 @@ class User:
         assert isinstance(response, nio.RoomSendResponse), response
         return response.event_id
 
-    async def command(self, room_id: str, body: str, timeout: float = WAIT) -> "Answer":
+    async def command(self, room_id: str, body: str, timeout: float = WAIT) -> Answer:
         event_id = await self.send(room_id, body)
         return await self.answer_to(room_id, event_id, timeout)
 
-    async def answer_to(self, room_id: str, event_id: str, timeout: float = WAIT, reaction: bool = True) -> "Answer":
+    async def answer_to(self, room_id: str, event_id: str, timeout: float = WAIT, reaction: bool = True) -> Answer:
         reply = await self.wait_for(lambda: self.reply_to(room_id, event_id), timeout, f"reply to {event_id}")
         key = None
         if reaction:
@@ -189,6 +193,18 @@ class User:
             lambda: next((e for e in self.notices(room_id, sender) if contains in plain(e["content"]["body"])), None),
             timeout, f"notice containing {contains!r}")
 
+    def said(self, room_id: str, key: str, sender: str, contains: str = "") -> list[dict[str, Any]]:
+        """The sender's messages rendered from catalogue message `key` (as outer or nested message), optionally
+        with a value (a number, a date) in their body."""
+        return [e for e in self.notices(room_id, sender)
+                if key in keys_of(e) and contains in plain(e["content"]["body"])]
+
+    async def wait_said(self, room_id: str, key: str, sender: str, contains: str = "",
+                        timeout: float = WAIT) -> dict[str, Any]:
+        """Wait for a message by its catalogue key (not its wording, which may improve)."""
+        return await self.wait_for(lambda: next(iter(self.said(room_id, key, sender, contains)), None), timeout,
+                                   f"a message {key!r}" + (f" with {contains!r}" if contains else ""))
+
     async def wait_invite(self, predicate: Callable[[str, list[Any]], bool] = lambda r, s: True,
                           timeout: float = WAIT) -> str:
         return await self.wait_for(lambda: next((r for r, s in self.invites.items() if predicate(r, s)), None),
@@ -216,7 +232,7 @@ async def download(user: User, content: dict[str, Any]) -> bytes:
     return response.body
 
 
-def notifications(world: "World", name: str) -> dict[str, dict[str, Any]]:
+def notifications(world: World, name: str) -> dict[str, dict[str, Any]]:
     """What the homeserver's push rules made of events for this user (GET /notifications): event id -> the
     notification, with "highlight" true when the user was mentioned (Element rings and shows a badge)."""
     found: dict[str, dict[str, Any]] = {}
@@ -235,6 +251,55 @@ def notifications(world: "World", name: str) -> dict[str, dict[str, Any]]:
 
 def pill(user_id: str, label: str) -> str:
     return f'<a href="https://matrix.to/#/{user_id}">{label}</a>'
+
+
+GOOD_CONFIG = """
+[matrix]
+homeserver = "http://127.0.0.1:8008"
+user_id = "@bot:localhost"
+pickle_key = "a-deployment-secret-0123456789"
+{secret}
+
+[bot]
+screening_room = "!abc:localhost"
+coordinators = ["@coord:localhost"]
+referrers = ["localhost", "@*:politie.example"]
+municipalities = ["Delft"]
+{extra}
+
+[[partners]]
+key = "politie"
+name = "Politie"
+tier = "kern"
+contacts = ["@agent:politie.example"]
+"""
+
+
+def config_file(tmp_path, secret='password = "x"', extra=""):
+    path = tmp_path / "config.toml"
+    path.write_text(GOOD_CONFIG.format(secret=secret, extra=extra))
+    path.chmod(0o600)
+    return path
+
+
+def state_of(world: World, token: str, room: str) -> dict[tuple[str, str], dict]:
+    """A room's current state as a user sees it: (type, state key) -> content."""
+    events = call(world.syn, "GET", f"/_matrix/client/v3/rooms/{quote(room)}/state", token)
+    return {(e["type"], e["state_key"]): e["content"] for e in events}
+
+
+def local(iso: str) -> datetime:
+    """A moment on the Europe/Amsterdam wall clock."""
+    return datetime.fromisoformat(iso).replace(tzinfo=AMSTERDAM)
+
+
+def count(user: User, room: str, text: str, bot: str) -> int:
+    return sum(text in plain(e["content"]["body"]) for e in user.notices(room, bot))
+
+
+def keys_of(event: dict[str, Any]) -> list[str]:
+    """The catalogue keys a bot message was rendered from (outer first)."""
+    return list(event.get("content", {}).get("nl.zvh.keys") or [])
 
 
 def plain(body: str) -> str:
@@ -258,6 +323,18 @@ class Answer:
     @property
     def ok(self) -> bool:
         return self.reaction == "✅"
+
+    @property
+    def failed(self) -> bool:
+        return self.reaction == "❌"
+
+    @property
+    def keys(self) -> list[str]:
+        """The catalogue keys the answer was rendered from: `error.failed` and the reason inside it, say."""
+        return list(self.content.get("nl.zvh.keys") or [])
+
+    def says(self, key: str) -> bool:
+        return key in self.keys
 
 
 class BotProcess:

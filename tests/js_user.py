@@ -11,9 +11,10 @@ import re
 import shutil
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from tests.harness import World
 
@@ -79,14 +80,14 @@ class JsUser:
         self._reader: asyncio.Task | None = None
 
     @classmethod
-    def of(cls, world: World, name: str) -> "JsUser":
+    def of(cls, world: World, name: str) -> JsUser:
         """The world's account `name` (its access token, so the device the token was issued for)."""
         return cls(world.syn.base_url, world.ids[name], world.tokens[name], world.workdir / f"js-{name}.log",
                    password="pw")
 
     # ---- the process and the protocol ------------------------------------------------------------------------
 
-    async def start(self, isolation: str = "all", cross_signing: bool = True) -> "JsUser":
+    async def start(self, isolation: str = "all", cross_signing: bool = True) -> JsUser:
         """Log in, start the Rust crypto and the sync loop; cross_signing: set up the user's cross-signing
         identity first, as Element does at the first login."""
         if not node_available():
@@ -144,7 +145,7 @@ class JsUser:
         await self._proc.stdin.drain()
         try:
             reply = await asyncio.wait_for(future, timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             self._pending.pop(command_id, None)
             raise JsError(f"{self.user_id}: {op} took longer than {timeout}s") from None
         if not reply.get("ok"):
@@ -164,7 +165,7 @@ class JsUser:
                 pass
             try:
                 await asyncio.wait_for(self._proc.wait(), 5)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 self._proc.kill()
                 await self._proc.wait()
         if self._reader:
@@ -265,7 +266,8 @@ class JsUser:
         return next((e for e in self.events.get(room_id, []) if e["event_id"] == event_id), None)
 
     def from_sender(self, room_id: str, sender: str, type: str | None = None) -> list[dict[str, Any]]:
-        return [e for e in self.events.get(room_id, []) if e["sender"] == sender and (type is None or e["type"] == type)]
+        return [e for e in self.events.get(room_id, [])
+                if e["sender"] == sender and (type is None or e["type"] == type)]
 
     def replies_to(self, room_id: str, event_id: str) -> list[dict[str, Any]]:
         return [e for e in self.events.get(room_id, []) if e["type"] == "m.room.message"

@@ -25,7 +25,7 @@ class RateLimitingProxy:
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
 
-    async def start(self) -> "RateLimitingProxy":
+    async def start(self) -> RateLimitingProxy:
         self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120))
         app = web.Application(client_max_size=50 * 1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self._handle)

@@ -1,15 +1,8 @@
 """Escalation to a case: one private room with the right state, invites and space, and the case card."""
-from urllib.parse import quote
 
-from devserver.provision import call
-from tests.harness import bot_session, escalate
+from tests.harness import bot_session, escalate, state_of
 
 PERSONAL = ("J.D.", "1985", "geen regie")
-
-
-def state_of(world, token: str, room: str) -> dict[tuple[str, str], dict]:
-    events = call(world.syn, "GET", f"/_matrix/client/v3/rooms/{quote(room)}/state", token)
-    return {(e["type"], e["state_key"]): e["content"] for e in events}
 
 
 async def test_escalation_creates_one_private_case_room(world):

@@ -3,28 +3,18 @@ and both escalation steps, each exactly once; the weekly digest and !mijn across
 import asyncio
 import sqlite3
 import time
-from datetime import datetime
 
 import pytest
 
-from tests.conftest import AMSTERDAM
-from tests.harness import notifications, open_case, plain
+from tests.harness import count, local, notifications, open_case, plain
 
 SETTLE = 2.0
-
-
-def local(iso: str) -> datetime:
-    return datetime.fromisoformat(iso).replace(tzinfo=AMSTERDAM)
 
 
 def rings(world, name: str, event: dict) -> bool:
     """The homeserver's push rules notify this user of the event as a mention (their phone rings)."""
     found = notifications(world, name).get(event["event_id"])
     return bool(found and found["highlight"]) and event["content"]["m.mentions"] == {"user_ids": [world.ids[name]]}
-
-
-def count(user, room: str, text: str, bot: str) -> int:
-    return sum(text in plain(e["content"]["body"]) for e in user.notices(room, bot))
 
 
 @pytest.mark.clock("2026-11-30T10:00:00")  # a Monday

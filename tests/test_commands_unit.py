@@ -3,17 +3,18 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from core.config import load_config
-from core.render import catalogue, render
 from commands.base import REGISTRY, Context, RoomKind
-from core.messages import CommandError, Msg
 from commands.fields import read_domains, read_informed, read_subjects
 from commands.router import dispatch
+from core.config import load_config
+from core.messages import CommandError, Msg
+from core.render import catalogue, render
 from storage import cases
 from storage.db import Database
-from tests.test_config import write
+from tests.harness import config_file as write
 
 
 def test_catalogues_have_the_same_keys_and_every_command_has_help():

@@ -5,35 +5,9 @@ import sys
 import pytest
 
 from core.config import ConfigError, load_config
+from tests.harness import GOOD_CONFIG as GOOD
 from tests.harness import REPO
-
-GOOD = """
-[matrix]
-homeserver = "http://127.0.0.1:8008"
-user_id = "@bot:localhost"
-pickle_key = "a-deployment-secret-0123456789"
-{secret}
-
-[bot]
-screening_room = "!abc:localhost"
-coordinators = ["@coord:localhost"]
-referrers = ["localhost", "@*:politie.example"]
-municipalities = ["Delft"]
-{extra}
-
-[[partners]]
-key = "politie"
-name = "Politie"
-tier = "kern"
-contacts = ["@agent:politie.example"]
-"""
-
-
-def write(tmp_path, secret='password = "x"', extra=""):
-    path = tmp_path / "config.toml"
-    path.write_text(GOOD.format(secret=secret, extra=extra))
-    path.chmod(0o600)
-    return path
+from tests.harness import config_file as write
 
 
 def test_good_config_and_who_may_refer(tmp_path):

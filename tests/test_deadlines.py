@@ -3,9 +3,9 @@ across daylight-saving changes. Pure logic; the end-to-end proof is in test_chas
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
-from core.config import RemindersConfig
 from commands import deadlines
 from commands.workdays import WorkCalendar
+from core.config import RemindersConfig
 
 TZ = ZoneInfo("Europe/Amsterdam")
 CAL = WorkCalendar("NL")

@@ -127,8 +127,9 @@ async def test_element_shows_no_warning_on_the_bots_messages(world, js):
     said = [e for e in bot_events(melder, world, dm) if e["encrypted"]]
     assert said and not undecrypted(said)
     devices = (await melder.device_info(world.bot_id))["devices"]
-    # Were the bot's device not signed by a cross-signing identity of the bot, Element would put a red shield ("Encrypted by a device not verified by its owner", UNSIGNED_DEVICE) on each of
-    # its messages. Once signed, an unverified but cross-signed bot gets no shield at all.
+    # Were the bot's device not signed by a cross-signing identity of the bot, Element would put a red shield
+    # ("Encrypted by a device not verified by its owner", UNSIGNED_DEVICE) on each of its messages. Once signed,
+    # an unverified but cross-signed bot gets no shield at all.
     assert devices and all(d["signedByOwner"] for d in devices), devices
     shields = {e["event_id"]: e["shield"] for e in said}
     assert all(s == {"colour": "NONE", "reason": None} for s in shields.values()), shields

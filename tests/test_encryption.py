@@ -6,8 +6,7 @@ import nio
 import pytest
 from nio.api import Api
 
-from tests.harness import escalate, open_case
-from tests.test_case_room import state_of
+from tests.harness import escalate, open_case, state_of
 
 pytestmark = pytest.mark.e2e
 

@@ -4,8 +4,7 @@ import re
 
 import pytest
 
-from tests.harness import NUMBER, REFERRAL_LINES, bot_session, file_referral
-from tests.test_case_room import state_of
+from tests.harness import NUMBER, REFERRAL_LINES, bot_session, file_referral, state_of
 
 SETTLE = 2.0  # time for a duplicate to show up, were there one
 

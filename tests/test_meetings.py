@@ -5,8 +5,7 @@ from datetime import datetime, timedelta
 import pytest
 from icalendar import Calendar
 
-from tests.conftest import AMSTERDAM
-from tests.harness import download, open_case, plain
+from tests.harness import AMSTERDAM, download, open_case, plain
 
 
 def ics_files(user, room: str) -> list[dict]:

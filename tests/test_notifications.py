@@ -51,7 +51,7 @@ async def test_what_asks_someone_to_act_rings_exactly_them(world):
 
     # A case: the invitation itself rings the partner.
     case, room = await open_case(world, "politie", "ggz", members=("politie", "ggz"))
-    politie, ggz = await world.user("politie"), await world.user("ggz")
+    politie = await world.user("politie")
     invites = [n for n in notifications(world, "politie").values() if n["event"]["type"] == "m.room.member"
                and n["room_id"] == room]
     assert invites, "the invitation to the case room did not notify the partner"

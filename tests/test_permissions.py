@@ -6,11 +6,11 @@ from datetime import datetime
 
 import pytest
 
-from core.config import Config
-from core.render import render
 from commands.base import REGISTRY, Context, RoomKind, lookup
-from core.messages import CommandError
 from commands.router import dispatch
+from core.config import Config
+from core.messages import CommandError
+from core.render import render
 from storage import cases
 from storage.db import Database
 
@@ -157,8 +157,8 @@ async def test_every_command_for_every_role_in_every_room(db):
                 refused = await outcome(db, cfg, person, kind, f"!{key} {sample}".strip())
                 expected = person in allowed.get(kind, set())
                 if expected != (refused is None):
-                    wrong.append(f"!{key} by {person} in {kind.value}: "
-                                 f"{'refused' if refused else 'allowed'}, expected {'allowed' if expected else 'refused'}")
+                    got, want = ("refused", "allowed") if refused else ("allowed", "refused")
+                    wrong.append(f"!{key} by {person} in {kind.value}: {got}, expected {want}")
                 if refused is not None:
                     text, _ = render(refused.msg, "nl")
                     assert ("mag dit commando hier niet" in text or "werkt alleen in" in text), text

@@ -5,8 +5,7 @@ import sqlite3
 
 import pytest
 
-from tests.harness import download, open_case
-from tests.test_case_room import state_of
+from tests.harness import download, open_case, state_of
 
 
 @pytest.mark.clock("2026-11-30T10:00:00")

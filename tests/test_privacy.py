@@ -9,9 +9,7 @@ import nio
 import pytest
 
 from devserver.provision import call
-from tests.harness import NUMBER, REFERRAL_LINES, bot_session, download, open_case
-from tests.test_case_room import state_of
-from tests.test_chasing import local
+from tests.harness import NUMBER, REFERRAL_LINES, bot_session, download, local, open_case, state_of
 
 NAME, STREET, BIRTH = "Jan de Vries", "Dorpsstraat 12", "14-03-1985"
 PERSONAL_LINES = REFERRAL_LINES.replace(
