@@ -7,7 +7,7 @@
    evenly over --spread seconds); the rest lie days ahead. Lateness of a reminder = the moment the transaction that
    fired it committed (its message is then in the outbox, safe across a crash) minus its due time.
 
-The scheduler and storage are the bot's own (bot.scheduler, commands.due, storage); no homeserver is involved:
+The scheduler and storage are the bot's own (bot.scheduler, commands.firing, storage); no homeserver is involved:
 delivery of the queued messages is the outbox's work, measured by bench/run.py.
 """
 from __future__ import annotations
@@ -21,11 +21,11 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from bot.clock import Clock
 from bot.scheduler import Scheduler
-from commands.due import REMINDER
+from core.clock import Clock
 from core.config import Config
 from storage.db import Database, iso
+from storage.schedule import Kind
 
 TARGET_REBUILD_S = 1.0
 TARGET_P99_LATE_S = 1.0
@@ -53,7 +53,7 @@ async def seed(db: Database, items: int, cases: int, burst: int, due_burst: date
                 (case_id, i // cases + 1, case_id, f"!room{i % cases}:bench.local", "@owner:bench.local",
                  "Rapport opvragen", iso(due_burst)))
             await tx.execute("INSERT INTO schedule(due_at, kind, case_id, ref, created_at) VALUES (?, ?, ?, ?, ?)",
-                             (iso(due), REMINDER, case_id, rowid, iso(due_burst)))
+                             (iso(due), Kind.REMINDER.value, case_id, rowid, iso(due_burst)))
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -85,7 +85,8 @@ async def run(items: int, cases: int, burst: int, spread: float) -> dict:
         deadline = time.monotonic() + lead + spread + 30
         while time.monotonic() < deadline:
             async with db.transaction() as tx:
-                done = await tx.value("SELECT COUNT(*) FROM schedule WHERE kind = ? AND state = 'fired'", (REMINDER,))
+                done = await tx.value("SELECT COUNT(*) FROM schedule WHERE kind = ? AND state = 'fired'",
+                                      (Kind.REMINDER.value,))
             if done >= burst:
                 break
             await asyncio.sleep(0.2)
@@ -94,7 +95,7 @@ async def run(items: int, cases: int, burst: int, spread: float) -> dict:
         async with db.transaction() as tx:
             rows = await tx.all("SELECT s.due_at, o.created_at FROM schedule s JOIN outbox o "
                                 "ON json_extract(o.payload, '$.tag') = 'reminder:' || s.ref "
-                                "WHERE s.kind = ? AND s.state = 'fired'", (REMINDER,))
+                                "WHERE s.kind = ? AND s.state = 'fired'", (Kind.REMINDER.value,))
             queued = await tx.value("SELECT COUNT(*) FROM outbox WHERE state = 'pending'")
         await db.close()
 

@@ -13,13 +13,13 @@ from typing import Any
 import nio
 
 from bot import cross_signing, crypto_store, metrics, outbox_writer, verification
-from bot.clock import Clock
 from bot.executor import Executor
 from bot.faults import crash_point
 from bot.handler import Handler
 from bot.matrix import KeyRequests, Matrix, MatrixError, exchange_keys
 from bot.scheduler import Scheduler
 from core import render
+from core.clock import process_clock
 from core.config import Config
 from core.intents import Intent, JoinRoom, LeaveRoom, RawEvent, RoomMessage
 from core.messages import Msg
@@ -60,7 +60,7 @@ class Bot:
         self.scheduler: Scheduler
         self.key_requests: KeyRequests
         self.verifier: verification.Verifier
-        self.clock = Clock.from_env()
+        self.clock = process_clock()
         self.health = metrics.Health()
         self.metrics_server: metrics.MetricsServer | None = None
         self._stopping = asyncio.Event()

@@ -15,7 +15,7 @@ from core.config import Config
 from core.intents import AddToSpace, Intent, RawEvent, RoomMessage
 from core.messages import Msg
 from storage import cases, events, outbox, users
-from storage.db import Database, Tx, utcnow
+from storage.db import Database, Tx, iso
 from storage.outbox import OutboxItem
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,8 @@ class Executor:
         while True:
             self._wake.clear()
             async with self.db.transaction() as tx:
-                item = await outbox.next_open(tx, utcnow())
+                # Retry delays are transport time: real time, like the not_before they were stamped with.
+                item = await outbox.next_open(tx, iso(datetime.now(timezone.utc)))
                 retry_at = None if item else await outbox.earliest_retry(tx)
             if item is None:
                 self.idle.set()

@@ -9,9 +9,9 @@ from datetime import datetime, timezone
 from typing import Any
 
 from bot import metrics, outbox_writer, pills
-from bot.clock import Clock
 from commands.base import Context, RoomKind
 from commands.router import Outcome, dispatch, parse_command_name
+from core.clock import Clock
 from core.config import Config
 from core.intents import React, Reply, RoomMessage
 from core.messages import CommandError, Msg

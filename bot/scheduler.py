@@ -17,10 +17,10 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot import metrics, outbox_writer
-from bot.clock import Clock
 from bot.faults import crash_point
-from commands.due import Batch, Firing, ensure_recurring
+from commands.firing import Batch, Firing, ensure_recurring
 from commands.workdays import WorkCalendar
+from core.clock import Clock
 from core.config import Config
 from storage import schedule
 from storage.db import Database, Tx

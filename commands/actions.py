@@ -6,7 +6,7 @@ from datetime import date
 
 from commands import dates, deadlines
 from commands.base import Arg, Choice, Context, Number, Rest, Role, RoomKind, command, resolve_user, split_word
-from commands.due import describe, owners_of
+from commands.chase import describe, owners_of
 from commands.workdays import WorkCalendar
 from core.intents import Reply
 from core.messages import Msg, fail
@@ -67,7 +67,7 @@ def date_error(exc: dates.DateError):
 
 async def reschedule(ctx: Context, action: actions.Action) -> None:
     """The chase follows the action: cancelled when it closes, recomputed when its date moves."""
-    await schedule.cancel(ctx.tx, deadlines.ACTION_KINDS, action.case_id, action.number)
+    await schedule.cancel(ctx.tx, schedule.ACTION_KINDS, action.case_id, action.number)
     if action.status == actions.OPEN and action.due_date:
         for moment, kind in deadlines.action_moments(action.due_date, ctx.now, calendar(ctx),
                                                      ctx.config.reminders, ctx.config.tz):

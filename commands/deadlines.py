@@ -5,38 +5,36 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
+from commands.wallclock import local_moment
 from commands.workdays import WorkCalendar
 from core.config import RemindersConfig
-
-BEFORE, NUDGE, ESCALATE_CASUS, ESCALATE_PROCES = "action.before", "action.nudge", "action.escalate.casus", \
-    "action.escalate.proces"
-ACTION_KINDS = (BEFORE, NUDGE, ESCALATE_CASUS, ESCALATE_PROCES)
+from storage.schedule import Kind
 
 
 def at_local(day: date, moment: time, tz: Any) -> datetime:
-    """A local wall-clock moment; fold=0 and zoneinfo put a non-existent time (spring change) after the gap."""
-    return datetime.combine(day, moment, tzinfo=tz)
+    """A local wall-clock moment, by the one rule for local time (commands/wallclock.py)."""
+    return local_moment(day, moment, tz)
 
 
 def action_moments(due: date, now: datetime, cal: WorkCalendar, cfg: RemindersConfig,
-                   tz: Any) -> list[tuple[datetime, str]]:
+                   tz: Any) -> list[tuple[datetime, Kind]]:
     """Everything to schedule for an action due on `due`, from `now` on; moments already past are skipped (only
     what fell due while the bot was down is sent late, never what was past when the date was set)."""
-    moments = [(at_local(cal.shift(due, -n), cfg.morning, tz), BEFORE) for n in sorted(set(
+    moments = [(at_local(cal.shift(due, -n), cfg.morning, tz), Kind.ACTION_BEFORE) for n in sorted(set(
         cfg.before_working_days), reverse=True)]
-    moments.append((at_local(cal.next_working_day(due), cfg.morning, tz), NUDGE))
-    moments.append((at_local(cal.shift(due, cfg.escalate_casusregisseur_after), cfg.morning, tz), ESCALATE_CASUS))
+    moments.append((at_local(cal.next_working_day(due), cfg.morning, tz), Kind.ACTION_NUDGE))
+    moments.append((at_local(cal.shift(due, cfg.escalate_casusregisseur_after), cfg.morning, tz), Kind.ESCALATE_CASUS))
     moments.append((at_local(cal.shift(due, cfg.escalate_procesregisseur_after), cfg.morning, tz),
-                    ESCALATE_PROCES))
-    seen: set[tuple[datetime, str]] = set()
+                    Kind.ESCALATE_PROCES))
+    seen: set[tuple[datetime, Kind]] = set()
     result = []
     for moment, kind in moments:
         if moment > now and (moment, kind) not in seen:
             seen.add((moment, kind))
             result.append((moment, kind))
-    if not any(kind == NUDGE for _, kind in result):
+    if not any(kind == Kind.ACTION_NUDGE for _, kind in result):
         # Already overdue when set (or postponed into the past is refused elsewhere): nudge from the next morning.
-        result.append((next_morning(now, cal, cfg, tz), NUDGE))
+        result.append((next_morning(now, cal, cfg, tz), Kind.ACTION_NUDGE))
     return sorted(result, key=lambda pair: pair[0])
 
 

@@ -6,9 +6,10 @@ from datetime import datetime
 from commands import dates
 from commands.actions import date_error
 from commands.base import Choice, Context, Number, Rest, Role, RoomKind, command
-from commands.due import REMINDER, SNOOZED, recurrence_of
+from commands.recurrence import next_occurrence, split_recurrence
 from core.messages import fail
 from storage import audit, events, reminders, schedule
+from storage.schedule import REMINDER_KINDS, Kind
 
 WHERE = {RoomKind.CASE: Role.CASE_MEMBER, RoomKind.DM: Role.ANYONE}
 CANCEL = {"cancel": {"nl": "weg", "en": "cancel"}}
@@ -26,10 +27,10 @@ def scope_of(ctx: Context) -> tuple[str, str | None, str | None]:
 async def remind(ctx: Context, text: str) -> None:
     ctx.require_open_case()
     try:
-        recurring = dates.split_recurrence(text)
+        recurring = split_recurrence(text)
         if recurring:
             recurrence, what = recurring
-            first = dates.next_occurrence(recurrence, ctx.now)
+            first = next_occurrence(recurrence, ctx.now)
         else:
             when, what = dates.split_when(text, ctx.now)
             recurrence, first = None, when.at
@@ -40,11 +41,11 @@ async def remind(ctx: Context, text: str) -> None:
     scope, case_id, room_id = scope_of(ctx)
     reminder = await reminders.create(ctx.tx, scope, case_id, room_id, ctx.sender, what.strip()[:MAX_TEXT],
                                       recurrence.to_dict() if recurrence else None)
-    await schedule.add(ctx.tx, first, REMINDER, case_id, reminder.id)
+    await schedule.add(ctx.tx, first, Kind.REMINDER, case_id, reminder.id)
     await audit.append(ctx.tx, ctx.sender, "reminder.created", case_id=case_id, purpose="reminder",
                        number=reminder.number)
     ctx.reply("reminder.set", reminder=reminder, at=first,
-              recurrence=recurrence.describe(ctx.lang) if recurrence else None)
+              recurrence=recurrence.to_dict() if recurrence else None)
 
 
 @command("herinneringen", "reminders", where=WHERE)
@@ -52,8 +53,8 @@ async def list_reminders(ctx: Context) -> None:
     scope, _, _ = scope_of(ctx)
     items = []
     for reminder in await reminders.active(ctx.tx, scope):
-        items.append({"reminder": reminder, "next": await schedule.next_for(ctx.tx, (REMINDER, SNOOZED), reminder.id),
-                      "recurrence": recurrence_of(reminder).describe(ctx.lang) if reminder.recurrence else None})
+        items.append({"reminder": reminder, "next": await schedule.next_for(ctx.tx, REMINDER_KINDS, reminder.id),
+                      "recurrence": reminder.recurrence})
     ctx.reply("reminder.list", items=items)
 
 
@@ -67,7 +68,7 @@ async def cancel(ctx: Context, number: int, _: str) -> None:
     if case is not None and ctx.sender not in (reminder.owner, case.procesregisseur, case.casusregisseur):
         raise fail("reminder.not_yours", number=number)
     await reminders.set_status(ctx.tx, reminder.id, reminders.CANCELLED)
-    await schedule.cancel(ctx.tx, (REMINDER, SNOOZED), case_id, reminder.id)
+    await schedule.cancel(ctx.tx, REMINDER_KINDS, case_id, reminder.id)
     await audit.append(ctx.tx, ctx.sender, "reminder.cancelled", case_id=case_id, purpose="reminder", number=number)
     ctx.reply("reminder.cancelled", reminder=reminder)
 
@@ -83,7 +84,7 @@ async def snooze(ctx: Context, text: str) -> None:
     if reminder is None or reminder.scope != scope or reminder.status == reminders.CANCELLED:
         raise fail("reminder.reply_needed")
     at = read_later(ctx, text)
-    await schedule.add(ctx.tx, at, SNOOZED, case_id, reminder.id)
+    await schedule.add(ctx.tx, at, Kind.SNOOZED, case_id, reminder.id)
     if reminder.status != reminders.ACTIVE:
         await reminders.set_status(ctx.tx, reminder.id, reminders.ACTIVE)
     await audit.append(ctx.tx, ctx.sender, "reminder.snoozed", case_id=case_id, purpose="reminder",

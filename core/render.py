@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, get_day_names
 from jinja2 import Environment, FunctionLoader, StrictUndefined
 from markupsafe import Markup
 
@@ -73,6 +73,7 @@ def environment(lang: str) -> Environment:
         when=lambda value: format_when(value, lang),
         day=lambda value: format_day(value, lang),
         mention=_mention,
+        recurrence=lambda spec: render_recurrence(spec, lang),
         nl2br=_nl2br,
     )
     return env
@@ -98,6 +99,15 @@ def format_day(value: date | str, lang: str) -> str:
     if isinstance(value, str):
         value = date.fromisoformat(value)
     return format_date(value, "EEE d MMMM y", locale=lang)
+
+
+def render_recurrence(spec: dict[str, Any], lang: str) -> str:
+    """A recurrence as stored ({"weekdays": [0..6], "at": "HH:MM"}) in words: "elke maandag en donderdag 14:00"."""
+    weekdays = sorted(set(spec["weekdays"]))
+    kind = "all" if weekdays == list(range(7)) else "work" if weekdays == list(range(5)) else "days"
+    names = get_day_names("wide", locale=lang)
+    return str(template(lang, "snippet.recurrence").render(kind=kind, names=[names[d] for d in weekdays],
+                                                          at=spec["at"]))
 
 
 def _mention(user_id: str) -> Markup:

@@ -13,6 +13,7 @@ from typing import Any
 
 import aiosqlite
 
+from core import clock
 from storage.migrations import MIGRATIONS
 
 log = logging.getLogger(__name__)
@@ -23,7 +24,8 @@ class DatabaseTooNew(RuntimeError):
 
 
 def utcnow() -> str:
-    return iso(datetime.now(timezone.utc))
+    """Stamps are the bot's time (one clock with its cards and schedules)."""
+    return iso(clock.now())
 
 
 def iso(moment: datetime) -> str:

@@ -4,31 +4,49 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 
 from storage.db import Tx, iso, utcnow
 
 PENDING, FIRED, CANCELLED = "pending", "fired", "cancelled"
 
 
+class Kind(str, Enum):
+    """Every kind of scheduled item, in one place (the values are what the database holds)."""
+
+    ACTION_BEFORE = "action.before"  # an owner reminded before the due date
+    ACTION_NUDGE = "action.nudge"  # an owner nudged each working day while overdue
+    ESCALATE_CASUS = "action.escalate.casus"  # overdue: the casusregisseur told
+    ESCALATE_PROCES = "action.escalate.proces"  # longer overdue: the procesregisseur told
+    REMINDER = "reminder"  # a reminder set with !herinner
+    SNOOZED = "reminder.snoozed"  # the same, put off with !later
+    DIGEST = "digest"  # the weekly digest
+    RETENTION = "retention"  # the daily retention run
+
+
+ACTION_KINDS = (Kind.ACTION_BEFORE, Kind.ACTION_NUDGE, Kind.ESCALATE_CASUS, Kind.ESCALATE_PROCES)
+REMINDER_KINDS = (Kind.REMINDER, Kind.SNOOZED)
+
+
 @dataclass(frozen=True)
 class Item:
     id: int
     due_at: datetime  # aware, UTC
-    kind: str
+    kind: Kind
     case_id: str | None
     ref: int | None
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Item:
-        return cls(row["id"], datetime.fromisoformat(row["due_at"]), row["kind"], row["case_id"], row["ref"])
+        return cls(row["id"], datetime.fromisoformat(row["due_at"]), Kind(row["kind"]), row["case_id"], row["ref"])
 
 
-async def add(tx: Tx, due_at: datetime, kind: str, case_id: str | None = None, ref: int | None = None) -> None:
+async def add(tx: Tx, due_at: datetime, kind: Kind, case_id: str | None = None, ref: int | None = None) -> None:
     await tx.execute("INSERT INTO schedule(due_at, kind, case_id, ref, created_at) VALUES (?, ?, ?, ?, ?)",
                      (iso(due_at), kind, case_id, ref, utcnow()))
 
 
-async def cancel(tx: Tx, kinds: tuple[str, ...], case_id: str | None, ref: int | None) -> None:
+async def cancel(tx: Tx, kinds: tuple[Kind, ...], case_id: str | None, ref: int | None) -> None:
     marks = ",".join("?" * len(kinds))
     await tx.execute(
         f"UPDATE schedule SET state = '{CANCELLED}' WHERE state = '{PENDING}' AND kind IN ({marks}) "
@@ -53,7 +71,7 @@ async def next_due(tx: Tx) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-async def pending(tx: Tx, kind: str) -> list[Item]:
+async def pending(tx: Tx, kind: Kind) -> list[Item]:
     rows = await tx.all(f"SELECT * FROM schedule WHERE state = '{PENDING}' AND kind = ? ORDER BY due_at", (kind,))
     return [Item.from_row(r) for r in rows]
 
@@ -62,7 +80,7 @@ async def count_pending(tx: Tx) -> int:
     return await tx.value(f"SELECT COUNT(*) FROM schedule WHERE state = '{PENDING}'")
 
 
-async def next_for(tx: Tx, kinds: tuple[str, ...], ref: int) -> datetime | None:
+async def next_for(tx: Tx, kinds: tuple[Kind, ...], ref: int) -> datetime | None:
     """The next pending moment of one thing (a reminder's next time, say)."""
     marks = ",".join("?" * len(kinds))
     value = await tx.value(f"SELECT MIN(due_at) FROM schedule WHERE state = '{PENDING}' AND kind IN ({marks}) "

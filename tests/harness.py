@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 
 import nio
 
-from bot.clock import ENV as CLOCK_ENV
 from bot.matrix import exchange_keys
+from core.clock import ENV as CLOCK_ENV
 from devserver.local_synapse import LocalSynapse
 from devserver.provision import call, create_screening_room, join, write_config
 

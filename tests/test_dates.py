@@ -8,18 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from commands.dates import (
-    DateError,
-    Recurrence,
-    When,
-    next_occurrence,
-    parse_due_date,
-    parse_duration,
-    parse_when,
-    split_due,
-    split_recurrence,
-    split_when,
-)
+from commands.dates import DateError, When, parse_due_date, parse_duration, parse_when, split_due, split_when
+from commands.recurrence import Recurrence, next_occurrence, split_recurrence
+from core.render import render_recurrence
 
 AMS = ZoneInfo("Europe/Amsterdam")
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=AMS)  # a Monday
@@ -422,9 +413,9 @@ def test_split_recurrence_keyword_with_nonsense(text):
     (Recurrence((0, 1, 2, 3, 4), time(9, 0)), "elke werkdag 09:00", "every weekday 09:00"),
     (Recurrence(tuple(range(7)), time(8, 30)), "elke dag 08:30", "every day 08:30"),
 ])
-def test_describe(rec, nl, en):
-    assert rec.describe("nl") == nl
-    assert rec.describe("en") == en
+def test_a_recurrence_in_words_from_the_catalogue(rec, nl, en):
+    assert render_recurrence(rec.to_dict(), "nl") == nl
+    assert render_recurrence(rec.to_dict(), "en") == en
 
 
 def test_recurrence_weekdays_are_sorted():

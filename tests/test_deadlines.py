@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 from commands import deadlines
 from commands.workdays import WorkCalendar
 from core.config import RemindersConfig
+from storage.schedule import Kind
 
 TZ = ZoneInfo("Europe/Amsterdam")
 CAL = WorkCalendar("NL")
@@ -26,19 +27,19 @@ def test_an_action_gets_reminders_a_nudge_and_two_escalations_at_nine_local():
     now = datetime(2026, 11, 30, 10, 0, tzinfo=TZ)
     moments = deadlines.action_moments(date(2026, 12, 4), now, CAL, CFG, TZ)
     assert [(m.astimezone(TZ).strftime("%a %d %H:%M"), kind) for m, kind in moments] == [
-        ("Wed 02 09:00", deadlines.BEFORE), ("Fri 04 09:00", deadlines.BEFORE), ("Mon 07 09:00", deadlines.NUDGE),
-        ("Tue 08 09:00", deadlines.ESCALATE_CASUS), ("Fri 11 09:00", deadlines.ESCALATE_PROCES)]
+        ("Wed 02 09:00", Kind.ACTION_BEFORE), ("Fri 04 09:00", Kind.ACTION_BEFORE), ("Mon 07 09:00", Kind.ACTION_NUDGE),
+        ("Tue 08 09:00", Kind.ESCALATE_CASUS), ("Fri 11 09:00", Kind.ESCALATE_PROCES)]
 
 
 def test_moments_keep_local_time_across_both_dst_changes():
     spring = deadlines.action_moments(date(2027, 3, 26), datetime(2027, 3, 22, 12, tzinfo=TZ), CAL, CFG, TZ)
     # Due Friday before the change; the nudge after Easter Monday is on Tuesday, in summer time.
-    nudge = next(m for m, kind in spring if kind == deadlines.NUDGE)
+    nudge = next(m for m, kind in spring if kind == Kind.ACTION_NUDGE)
     assert nudge.astimezone(TZ).hour == 9 and nudge.astimezone(timezone.utc).hour == 7
     assert nudge.date() == date(2027, 3, 30)
     autumn = deadlines.action_moments(date(2027, 10, 29), datetime(2027, 10, 25, 12, tzinfo=TZ), CAL, CFG, TZ)
-    before = next(m for m, kind in autumn if kind == deadlines.BEFORE)
-    after = next(m for m, kind in autumn if kind == deadlines.NUDGE)
+    before = next(m for m, kind in autumn if kind == Kind.ACTION_BEFORE)
+    after = next(m for m, kind in autumn if kind == Kind.ACTION_NUDGE)
     assert before.astimezone(timezone.utc).hour == 7 and after.astimezone(timezone.utc).hour == 8
     assert before.astimezone(TZ).hour == after.astimezone(TZ).hour == 9
 
@@ -46,7 +47,7 @@ def test_moments_keep_local_time_across_both_dst_changes():
 def test_past_moments_are_skipped_and_an_overdue_action_is_nudged_next_morning():
     now = datetime(2026, 12, 9, 15, 0, tzinfo=TZ)  # the deadline was a week ago
     moments = deadlines.action_moments(date(2026, 12, 2), now, CAL, CFG, TZ)
-    assert moments[0] == (datetime(2026, 12, 10, 9, 0, tzinfo=TZ), deadlines.NUDGE)
+    assert moments[0] == (datetime(2026, 12, 10, 9, 0, tzinfo=TZ), Kind.ACTION_NUDGE)
     assert all(m > now for m, _ in moments)
     # Friday evening: the next nudge is Monday morning, not Saturday.
     assert deadlines.next_morning(datetime(2026, 12, 4, 18, tzinfo=TZ), CAL, CFG, TZ) == datetime(

@@ -1,4 +1,6 @@
-"""The bot's notion of now. In production it is the system clock; tests shift it to travel through time.
+"""The bot's notion of now, one clock for the whole process: storage stamps, cards, schedules and figures all
+read it. In production it is the system clock; tests shift it to travel through time. Matrix transport (retry
+delays, how long to wait for a room key, a command's age) runs on real time, as Matrix timestamps do.
 
 ZVH_TEST_CLOCK_FILE names a file holding an offset in seconds added to the system clock (test use only); it is
 re-read while the bot runs, and a change re-arms the scheduler. Matrix timestamps stay real.
@@ -47,3 +49,18 @@ class Clock:
             await asyncio.sleep(interval)
             if self._read():
                 on_change()
+
+
+_process_clock: Clock | None = None
+
+
+def process_clock() -> Clock:
+    """The clock of this process (made once, from the environment)."""
+    global _process_clock
+    if _process_clock is None:
+        _process_clock = Clock.from_env()
+    return _process_clock
+
+
+def now() -> datetime:
+    return process_clock().now()

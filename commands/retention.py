@@ -1,0 +1,32 @@
+"""Retention: the data of cases closed longer ago than the term is deleted, their rooms purged or left; the
+deletion record and the audit trail remain."""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING
+
+from commands.recurrence import Recurrence, next_occurrence
+from core.intents import PurgeRoom
+from storage import audit, cases, dossier, schedule
+from storage.db import iso
+from storage.schedule import Kind
+
+if TYPE_CHECKING:
+    from commands.firing import Firing
+
+RETENTION_AT = time(3, 0)  # the daily retention run, local time
+
+
+async def fire(firing: Firing) -> None:
+    """Cases closed longer ago than the term: their data is deleted, their room purged or left."""
+    cutoff = firing.now - timedelta(days=firing.config.bot.retention_days)
+    for case in await cases.closed_before(firing.tx, iso(cutoff)):
+        await dossier.delete(firing.tx, case.id, iso(firing.now))
+        await audit.append(firing.tx, "retention", "case.deleted", case_id=case.id, purpose="retention")
+        if case.room_id:
+            firing.intents.append(PurgeRoom(case.room_id))
+    await schedule.add(firing.tx, next_retention(firing.now), Kind.RETENTION)
+
+
+def next_retention(after: datetime) -> datetime:
+    return next_occurrence(Recurrence(tuple(range(7)), RETENTION_AT), after)
