@@ -16,7 +16,7 @@ from bot import cross_signing, crypto_store, metrics, outbox_writer, verificatio
 from bot.executor import Executor
 from bot.faults import crash_point
 from bot.handler import Handler
-from bot.matrix import KeyRequests, Matrix, MatrixError, exchange_keys
+from bot.matrix import BotClient, KeyRequests, Matrix, MatrixError, exchange_keys
 from bot.scheduler import Scheduler
 from core import render
 from core.clock import process_clock
@@ -54,7 +54,7 @@ class Bot:
         self.config = config
         # Made in start(): nothing runs before it.
         self.db: Database
-        self.client: nio.AsyncClient
+        self.client: BotClient
         self.executor: Executor
         self.handler: Handler
         self.scheduler: Scheduler
@@ -78,11 +78,12 @@ class Bot:
         store = mc.crypto_store or self.config.bot.database.parent / "crypto"
         crypto_store.make_private(store)
         crypto_store.rekey(store, mc.user_id, mc.device_id, mc.pickle_key)
-        self.client = nio.AsyncClient(
+        self.client = BotClient(
             mc.homeserver, mc.user_id, device_id=mc.device_id, store_path=str(store),
             config=nio.AsyncClientConfig(encryption_enabled=True, store_sync_tokens=False, pickle_key=mc.pickle_key,
                                          max_timeouts=None, max_timeout_retry_wait_time=30, request_timeout=60),
         )
+        self.client.on_unreachable = self.health.lost
         await self._login()
         self.verifier = verification.Verifier(self.client, None, self.config.is_admin)
         await self._cross_sign(store)
@@ -241,6 +242,7 @@ class Bot:
                 await asyncio.sleep(delay)
                 continue
             failures = 0
+            self.client.answered()
             self.health.synced()
             async with self._batch:
                 await self._keys()
@@ -289,7 +291,7 @@ class Bot:
             crash_point("after_handle")
             self.executor.wake()
             await self.scheduler.refresh()  # the command may have scheduled something sooner
-        elif event.get("type") == "m.room.member" and await self._member_left(room_id, event):
+        elif event.get("type") == "m.room.member" and await self._member_changed(room_id, event):
             self.executor.wake()
 
     async def _verification(self, room_id: str, event: dict[str, Any]) -> None:
@@ -355,16 +357,26 @@ class Bot:
         left = (datetime.fromisoformat(give_up) - datetime.now(timezone.utc)).total_seconds()
         return int(min(LONG_POLL_MS, max(0.0, left) * 1000 + 100))
 
-    async def _member_left(self, room_id: str, event: dict[str, Any]) -> bool:
-        """A user who leaves their direct chat gets no more notices there; the bot leaves it too."""
+    async def _member_changed(self, room_id: str, event: dict[str, Any]) -> bool:
+        """A direct chat stays one only while it holds the bot and its person alone. When they leave, or someone
+        else is invited or joins, it is a direct chat no more: nothing private goes there again, and the bot
+        leaves (saying why when others are in it)."""
         user = event.get("state_key")
-        if (event.get("content") or {}).get("membership") != "leave" or user == self.client.user_id:
+        membership = (event.get("content") or {}).get("membership")
+        if user == self.client.user_id:
             return False
         async with self.db.transaction() as tx:
-            if await users.dm_user(tx, room_id) != user:
+            owner = await users.dm_user(tx, room_id)
+            if owner is None or not (membership == "leave" and user == owner
+                                     or membership in ("invite", "join") and user != owner):
                 return False
             await users.forget_dm_room(tx, room_id)
-            await outbox_writer.write(tx, self.config, [LeaveRoom(room_id)])
+            intents: list[Intent] = [LeaveRoom(room_id)]
+            if membership != "leave":
+                lang = await users.language(tx, owner) or self.config.bot.language
+                intents.insert(0, RoomMessage(room_id, Msg.of("room.no_longer_private"), lang=lang))
+            await outbox_writer.write(tx, self.config, intents)
+        log.info("a direct chat is no longer private; left it")
         return True
 
     async def _mark_seen(self, room_id: str, timeline: list[dict[str, Any]]) -> None:

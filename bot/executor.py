@@ -5,6 +5,7 @@ import asyncio
 import base64
 import logging
 import random
+import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -12,7 +13,7 @@ from bot import metrics, outbox_writer, rooms
 from bot.faults import crash_point
 from bot.matrix import Matrix, MatrixError
 from core.config import Config
-from core.intents import AddToSpace, Intent, RawEvent, RoomMessage
+from core.intents import AddToSpace, DirectMessage, Intent, LeaveRoom, RawEvent, RoomMessage
 from core.messages import Msg
 from storage import cases, events, outbox, users
 from storage.db import Database, Tx, iso
@@ -65,14 +66,21 @@ class Executor:
             pass
 
     async def perform(self, item: OutboxItem) -> None:
-        handler = getattr(self, f"_do_{item.kind}")
+        handler = getattr(self, f"_do_{item.kind}", None)
         try:
+            if handler is None:
+                raise LookupError(f"unknown outbox kind {item.kind!r}")
             result, follow_up = await handler(item)
         except MatrixError as exc:
             await self._failed(item, exc, transient=exc.transient)
             return
         except (TimeoutError, OSError) as exc:
             await self._failed(item, exc, transient=True)
+            return
+        except Exception:  # a bad item (malformed, or a bug): never the end of the bot
+            ref = uuid.uuid4().hex[:8]
+            log.exception("outbox %s #%d failed unexpectedly (ref %s)", item.kind, item.id, ref)
+            await self._failed(item, RuntimeError(f"unexpected error, ref {ref}"), transient=False)
             return
         async with self.db.transaction() as tx:
             await outbox.mark_done(tx, item.id, result)
@@ -91,6 +99,20 @@ class Executor:
             else:
                 await outbox.mark_failed(tx, item.id, str(exc))
                 log.error("outbox %s #%d failed for good: %s", item.kind, item.id, exc)
+                await self._report(tx, item, exc)
+
+    async def _report(self, tx: Tx, item: OutboxItem, exc: Exception) -> None:
+        """A message that will never arrive is reported where it was going (its room, or the person's direct
+        chat), once: the report itself is not reported if it fails too."""
+        p = item.payload if isinstance(item.payload, dict) else {}
+        if item.kind not in ("send", "send_file") or p.get("no_report"):
+            return
+        status = exc.status if isinstance(exc, MatrixError) else None
+        msg = Msg.of("error.not_delivered", too_large=status == 413, ref=item.id)
+        if p.get("room_id"):
+            await outbox_writer.write(tx, self.config, [RoomMessage(p["room_id"], msg, no_report=True)])
+        elif p.get("to_user"):
+            await outbox_writer.write(tx, self.config, [DirectMessage(p["to_user"], msg, no_report=True)])
 
     # ---- room creation, exactly once ---------------------------------------------------------------------------
 
@@ -119,17 +141,9 @@ class Executor:
 
     async def _do_send(self, item: OutboxItem):
         p = item.payload
-        room_id = p.get("room_id")
-        new_dm = None
+        room_id, new_dm = p.get("room_id"), None
         if room_id is None:
-            async with self.db.transaction() as tx:
-                room_id = await users.dm_room(tx, p["to_user"])
-            if room_id is None:
-                room_id = new_dm = await self._create_once(item, f"{item.key}:dm",
-                                                           rooms.direct_chat(self.config, p["to_user"],
-                                                                             f"{item.key}:dm"))
-                async with self.db.transaction() as tx:
-                    await users.add_dm_room(tx, p["to_user"], room_id)
+            room_id, new_dm = await self._private_room(item, p["to_user"])
         event_id = await self.matrix.send(room_id, p.get("type", "m.room.message"), p["content"], item.key)
         crash_point("after_send")
 
@@ -138,16 +152,34 @@ class Executor:
 
         return {"room_id": room_id, "event_id": event_id, "new_dm": new_dm}, remember if p.get("tag") else None
 
+    async def _private_room(self, item: OutboxItem, user: str) -> tuple[str, str | None]:
+        """A room whose members are, at this moment, exactly the bot and this person: their newest direct chat if
+        it still is one, else a new encrypted one. (room id, the room if it was made now)"""
+        while True:
+            async with self.db.transaction() as tx:
+                room_id = await users.dm_room(tx, user)
+            if room_id is None:
+                break
+            if await self.matrix.members(room_id) == {self.matrix.user_id, user}:
+                return room_id, None
+            log.warning("a direct chat has other members now; it gets no more private messages")
+            async with self.db.transaction() as tx:
+                await users.forget_dm_room(tx, room_id)
+        room_id = await self._create_once(item, f"{item.key}:dm",
+                                          rooms.direct_chat(self.config, user, f"{item.key}:dm"))
+        async with self.db.transaction() as tx:
+            await users.add_dm_room(tx, user, room_id)
+        return room_id, room_id
+
     async def _do_send_file(self, item: OutboxItem):
         """Upload (encrypted for an encrypted room), then send it like any message (same transaction id on a
         retry: never two messages)."""
         p = item.payload
         data = base64.b64decode(p["data"])
         room_id = p.get("room_id")
-        if room_id is None:
-            async with self.db.transaction() as tx:
-                room_id = await users.dm_room(tx, p["to_user"])
-        encrypt = room_id is not None and await self.matrix.is_encrypted(room_id)
+        if room_id is None:  # the private room is chosen before the upload: its encryption decides the upload's
+            room_id, _ = await self._private_room(item, p["to_user"])
+        encrypt = await self.matrix.is_encrypted(room_id)
         url, keys = await self.matrix.upload(data, p["mimetype"], p["filename"], encrypt)
         content = {"msgtype": "m.file", "body": p["filename"], "filename": p["filename"],
                    "info": {"mimetype": p["mimetype"], "size": len(data)}}
@@ -155,8 +187,8 @@ class Executor:
             content["file"] = {**keys, "url": url}
         else:
             content["url"] = url
-        target = {"room_id": p["room_id"]} if p.get("room_id") else {"to_user": p["to_user"]}
-        send = OutboxItem(item.id, item.key, "send", {**target, "content": content}, item.state, item.attempts)
+        send = OutboxItem(item.id, item.key, "send", {"room_id": room_id, "content": content}, item.state,
+                          item.attempts)
         result, follow_up = await self._do_send(send)
         if p.get("pin"):
             await self._pin(result["room_id"], result["event_id"])
@@ -180,14 +212,22 @@ class Executor:
         return {"event_id": event_id}, None
 
     async def _do_join(self, item: OutboxItem):
+        """The bot serves direct chats (exactly the bot and the person who invited it), the screening room and the
+        case rooms it makes. Invited anywhere else by a known user, it says so and leaves: outsiders in such a
+        room could otherwise use it."""
         p = item.payload
         await self.matrix.join(p["room_id"])
-        is_dm = p.get("inviter") is not None and (
-            p.get("is_direct") or await self.matrix.joined_member_count(p["room_id"]) <= 2)
+        inviter = p.get("inviter")
+        is_dm = inviter is not None and await self.matrix.members(p["room_id"]) == {self.matrix.user_id, inviter}
 
         async def record(tx: Tx) -> None:
-            if is_dm and await users.add_dm_room(tx, p["inviter"], p["room_id"]):
-                lang = await users.language(tx, p["inviter"]) or self.config.bot.language
+            if inviter is None:
+                return
+            lang = await users.language(tx, inviter) or self.config.bot.language
+            if not is_dm:
+                await outbox_writer.write(tx, self.config, [RoomMessage(p["room_id"], Msg.of(
+                    "room.not_served", prefix=self.config.bot.command_prefix), lang=lang), LeaveRoom(p["room_id"])])
+            elif await users.add_dm_room(tx, inviter, p["room_id"]):
                 await outbox_writer.write(tx, self.config, [RoomMessage(
                     p["room_id"], Msg.of("dm.welcome", prefix=self.config.bot.command_prefix), lang=lang)])
 
@@ -234,26 +274,28 @@ class Executor:
         return {"room_id": room_id}, record
 
     async def _do_space_add(self, item: OutboxItem):
+        """The space lists every case room, so only coordinators (who see every case anyway) are in it: a partner
+        learns of no case but their own. No case number in the child entry."""
         p = item.payload
-        await self.matrix.put_state(p["space_id"], "m.space.child",
-                                    {"via": [self.config.matrix.server_name], "order": p["case_id"]},
+        await self.matrix.put_state(p["space_id"], "m.space.child", {"via": [self.config.matrix.server_name]},
                                     state_key=p["room_id"])
         async with self.db.transaction() as tx:
             members = await cases.members(tx, p["case_id"])
         for member in members:
-            await self.matrix.invite(p["space_id"], member.user_id)
+            if self.config.is_coordinator(member.user_id):
+                await self.matrix.invite(p["space_id"], member.user_id)
         return None, None
 
     async def _do_case_invite(self, item: OutboxItem):
-        """A partner added later: into the room and the region's space. Before the room exists, creating it
-        invites every member anyway."""
+        """A partner added later: into the room (a coordinator into the region's space too). Before the room
+        exists, creating it invites every member anyway."""
         p = item.payload
         async with self.db.transaction() as tx:
             case = await cases.get(tx, p["case_id"])
             space_id = await tx.get_meta("space_room_id")
         if case and case.room_id:
             await self.matrix.invite(case.room_id, p["user_id"])
-            if space_id:
+            if space_id and self.config.is_coordinator(p["user_id"]):
                 await self.matrix.invite(space_id, p["user_id"])
         return None, None
 
@@ -270,6 +312,10 @@ class Executor:
             case = await cases.get(tx, item.payload["case_id"])
         if case and case.room_id:
             await self.matrix.put_state(case.room_id, rooms.CASE_STATE, rooms.case_state(case, self.config))
+            if case.status == "closed":  # closing makes the room read-only: the bot alone still writes
+                levels = await self.matrix.get_state(case.room_id, "m.room.power_levels") or {}
+                if levels.get("events_default") != 100:
+                    await self.matrix.put_state(case.room_id, "m.room.power_levels", rooms.read_only(levels))
         return None, None
 
     async def _do_purge_room(self, item: OutboxItem):

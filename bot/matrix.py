@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import time
 from typing import Any
 
@@ -11,6 +12,8 @@ from nio.api import Api
 from nio.crypto.key_request import OutgoingKeyRequest
 
 from bot import cross_signing
+
+log = logging.getLogger(__name__)
 
 REJUDGE_S = 300.0  # an unsigned device is looked at again after this long
 
@@ -45,6 +48,28 @@ async def exchange_keys(client: nio.AsyncClient) -> None:
         await client.keys_query()
     if client.should_claim_keys:
         await client.keys_claim(client.get_users_for_key_claiming())
+
+
+class BotClient(nio.AsyncClient):
+    """matrix-nio's client, which retries a homeserver that does not answer inside its own calls; this one says
+    so in the log from the first failed attempt, at each backoff step and at the recovery."""
+
+    unreachable_since: float | None = None
+    on_unreachable: Any = None  # called at each failed attempt (the health endpoint turns unhealthy)
+
+    async def get_timeout_retry_wait_time(self, got_timeouts: int) -> float:
+        wait = await super().get_timeout_retry_wait_time(got_timeouts)
+        if self.unreachable_since is None:
+            self.unreachable_since = time.monotonic()
+        log.warning("the homeserver does not answer (attempt %d); trying again in %.0fs", got_timeouts, wait)
+        if self.on_unreachable:
+            self.on_unreachable()
+        return wait
+
+    def answered(self) -> None:
+        if self.unreachable_since is not None:
+            log.warning("the homeserver answers again, after %.0fs", time.monotonic() - self.unreachable_since)
+            self.unreachable_since = None
 
 
 class Matrix:
@@ -211,6 +236,12 @@ class Matrix:
 
     async def joined_rooms(self) -> list[str]:
         return _check("joined_rooms", await self.client.joined_rooms()).rooms
+
+    async def members(self, room_id: str) -> set[str]:
+        """Who is in the room now, joined or invited (the homeserver's view at this moment)."""
+        state = _check("room state", await self.client.room_get_state(room_id)).events
+        return {e["state_key"] for e in state if e.get("type") == "m.room.member"
+                and (e.get("content") or {}).get("membership") in ("join", "invite")}
 
     async def joined_member_count(self, room_id: str) -> int:
         return len(_check("joined_members", await self.client.joined_members(room_id)).members)

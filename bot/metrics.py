@@ -34,8 +34,13 @@ class Health:
     def __init__(self) -> None:
         self.started = False
         self.last_sync = time.monotonic()
+        self.unreachable = False  # the homeserver did not answer the last attempt
+
+    def lost(self) -> None:
+        self.unreachable = True
 
     def synced(self) -> None:
+        self.unreachable = False
         self.last_sync = time.monotonic()
         if not self.started:
             self.started = True
@@ -75,8 +80,9 @@ class MetricsServer:
         return web.Response(body=generate_latest(REGISTRY), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     async def _health(self, request: web.Request) -> web.Response:
-        healthy = self.health.sync_age() < HEALTHY_SYNC_S
-        return web.json_response({"healthy": healthy, "sync_age_s": round(self.health.sync_age(), 1)},
+        healthy = self.health.sync_age() < HEALTHY_SYNC_S and not self.health.unreachable
+        return web.json_response({"healthy": healthy, "sync_age_s": round(self.health.sync_age(), 1),
+                                  "homeserver_answers": not self.health.unreachable},
                                  status=200 if healthy else 503)
 
     async def _ready(self, request: web.Request) -> web.Response:

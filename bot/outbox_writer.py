@@ -3,6 +3,7 @@ their messages rendered in the recipient's language."""
 from __future__ import annotations
 
 import base64
+import json
 from typing import Any
 
 from bot.content import message_content
@@ -29,6 +30,10 @@ from core.render import render_html
 from storage import outbox, users
 from storage.db import Tx
 
+# What fits in one event with room to spare: Synapse refuses events over 65,536 bytes, signatures and encryption
+# (base64 grows a third) included.
+MAX_EVENT_CONTENT = 40_000
+
 
 async def write(tx: Tx, config: Config, intents: list[Intent], *, room_id: str | None = None,
                 reply_to: str | None = None, lang: str | None = None) -> None:
@@ -43,15 +48,13 @@ async def _items(tx: Tx, config: Config, intent: Intent, room_id: str | None, re
                  lang: str | None) -> list[tuple[str, dict[str, Any]]]:
     bot_lang = config.bot.language
     if isinstance(intent, Reply):
-        return [("send", {"room_id": room_id, "content": message_content(intent.msg, lang or bot_lang,
-                                                                          reply_to=reply_to)})]
+        return _message({"room_id": room_id}, intent.msg, lang or bot_lang, reply_to)
     if isinstance(intent, DirectMessage):
         to_lang = await users.language(tx, intent.user_id) or bot_lang
-        return [("send", _tagged({"to_user": intent.user_id, "content": message_content(intent.msg, to_lang)},
-                                 intent.tag))]
+        return _message({"to_user": intent.user_id}, intent.msg, to_lang, None, intent.tag, intent.no_report)
     if isinstance(intent, RoomMessage):
-        content = message_content(intent.msg, intent.lang or bot_lang, reply_to=intent.reply_to)
-        return [("send", _tagged({"room_id": intent.room_id, "content": content}, intent.tag))]
+        return _message({"room_id": intent.room_id}, intent.msg, intent.lang or bot_lang, intent.reply_to,
+                        intent.tag, intent.no_report)
     if isinstance(intent, React):
         return [("react", {"room_id": intent.room_id, "event_id": intent.event_id, "key": intent.key})]
     if isinstance(intent, RawEvent):
@@ -85,6 +88,22 @@ async def _items(tx: Tx, config: Config, intent: Intent, room_id: str | None, re
     if isinstance(intent, RemoveFromCase):
         return [("case_remove", {"case_id": intent.case_id, "user_id": intent.user_id})]
     raise TypeError(f"no outbox item for {intent!r}")
+
+
+def _message(target: dict[str, Any], msg: Msg, lang: str, reply_to: str | None, tag: str | None = None,
+             no_report: bool = False) -> list[tuple[str, dict[str, Any]]]:
+    """A message, or, when it would not fit in one event (a long plan, every action of a busy case), a short
+    notice with the whole answer as an HTML file: the homeserver refuses events over 64 KiB for good."""
+    content = message_content(msg, lang, reply_to=reply_to)
+    extra = {"no_report": True} if no_report else {}
+    if len(json.dumps(content).encode()) <= MAX_EVENT_CONTENT:
+        return [("send", _tagged({**target, "content": content, **extra}, tag))]
+    document = f"<!doctype html><meta charset=utf-8>{render_html(msg, lang)}".encode()
+    notice = message_content(Msg.of("answer.as_file", size=len(document)).to(*msg.mentions), lang,
+                             reply_to=reply_to)
+    return [("send", _tagged({**target, "content": notice, **extra}, tag)),
+            ("send_file", {**target, "filename": f"{msg.key.replace('.', '-')}.html", "mimetype": "text/html",
+                           "data": base64.b64encode(document).decode(), "pin": False, **extra})]
 
 
 def _tagged(payload: dict[str, Any], tag: str | None) -> dict[str, Any]:

@@ -38,10 +38,17 @@ def case_power_levels(bot_user: str, case: Case, room_version: str) -> dict[str,
         "invite": 100,
         "kick": 100,
         "ban": 100,
-        "redact": 50,
-        "events": {"m.room.pinned_events": 50, "m.reaction": 0},
+        # The record in the room is the bot's alone to change: nobody else redacts its messages or unpins the plan.
+        "redact": 100,
+        "events": {"m.room.pinned_events": 100, "m.reaction": 0},
         "notifications": {"room": 50},
     }
+
+
+def read_only(levels: dict[str, Any]) -> dict[str, Any]:
+    """A closed case's room: only the bot writes in it (what was said stays readable)."""
+    events = {**levels.get("events", {}), "m.reaction": 100}
+    return {**levels, "events_default": 100, "events": events}
 
 
 def case_room(config: Config, bot_user: str, case: Case, members: list[Member], space_id: str | None,

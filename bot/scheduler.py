@@ -24,6 +24,7 @@ from core.clock import Clock
 from core.config import Config
 from storage import schedule
 from storage.db import Database, Tx
+from storage.schedule import Kind
 
 log = logging.getLogger(__name__)
 BATCH = 200  # items per transaction: a burst commits in steps, so the first of them go out without waiting
@@ -99,6 +100,8 @@ class Scheduler:
                     crash_point("after_fire")
                     fired += len(items)
                     self.on_fired()
+                    if any(item.kind == Kind.RETENTION for item in items):
+                        await self.db.forget_old_pages()
                 if len(items) < BATCH:
                     break
             self.fired += fired

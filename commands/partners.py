@@ -5,7 +5,7 @@ from __future__ import annotations
 from commands.base import Choice, Context, Role, RoomKind, Word, command, resolve_user
 from core.intents import InviteToCase, RemoveFromCase
 from core.messages import fail
-from storage import audit, cases
+from storage import actions, audit, cases
 from storage.cases import PARTNER
 
 CHANGES = {"add": {"nl": "toevoegen", "en": "add"}, "remove": {"nl": "verwijderen", "en": "remove"}}
@@ -14,9 +14,13 @@ CHANGES = {"add": {"nl": "toevoegen", "en": "add"}, "remove": {"nl": "verwijdere
 @command("partner", "partner", where={RoomKind.CASE: Role.CASE_MEMBER}, role=Role.PROCESREGISSEUR,
          args=(Choice("wijziging", "change", CHANGES), Word("org|@gebruiker", "org|@user")))
 async def change(ctx: Context, change: str, who: str) -> None:
-    """Need-to-know is the procesregisseur's to decide: an organisation (its contacts) or one person."""
+    """Need-to-know is the procesregisseur's to decide: an organisation (its contacts) or one person from the
+    partner directory (the bot talks to no one outside it, so it invites no one outside it either)."""
+    ctx.require_open_case()
     if who.startswith("@"):  # someone new to the case may be added; only a member can be removed
         user = await resolve_user(ctx, who, members_only=change == "remove")
+        if change == "add" and ctx.config.organisation_of(user) is None and not ctx.config.is_coordinator(user):
+            raise fail("partner.not_in_directory", value=user)
         org = ctx.config.organisation_of(user)
         people, org_key, whole = [user], org.key if org else None, False
     else:
@@ -55,10 +59,12 @@ async def add(ctx: Context, people: list[str], org: str | None) -> None:
 
 
 async def remove(ctx: Context, people: list[str], org: str | None, whole: bool) -> None:
-    """An organisation (all its people in the case), or one person."""
+    """An organisation (all its people in the case), or one person. Nothing may point at someone outside the case
+    afterwards: a removed casusregisseur's role ends (escalations go to the procesregisseur) and their open actions,
+    and the organisation's, pass to the procesregisseur."""
     case = ctx.room_case
     if not whole:
-        if people[0] in (case.procesregisseur, case.casusregisseur):
+        if people[0] == case.procesregisseur:
             raise fail("partner.is_director", value=people[0])
         member = await cases.member(ctx.tx, case.id, people[0])
         if member is None or member.role != PARTNER:
@@ -69,8 +75,17 @@ async def remove(ctx: Context, people: list[str], org: str | None, whole: bool) 
         if org not in await cases.partners(ctx.tx, case.id):
             raise fail("partner.not_in_case", value=org)
         removed = await cases.remove_partner(ctx.tx, case.id, org)
+    lead_ended = case.casusregisseur if case.casusregisseur in removed else None
+    if lead_ended:
+        await cases.set_lead(ctx.tx, case.id, "case", None)
+    handed_over = []
+    for action in await actions.of_case(ctx.tx, case.id):
+        if action.owner_user in removed or (whole and action.owner_user is None and action.owner_org == org):
+            await actions.set_owner(ctx.tx, action, case.procesregisseur, None, ctx.sender)
+            handed_over.append(action.number)
     for user in removed:
         ctx.intents.append(RemoveFromCase(case.id, user))
     await audit.append(ctx.tx, ctx.sender, "case.partner_removed", case_id=case.id, purpose="need-to-know",
-                       org=org, users=removed)
-    ctx.reply("partner.removed", org=ctx.config.partner_name(org) if org else None, users=removed)
+                       org=org, users=removed, lead_ended=bool(lead_ended), actions=handed_over)
+    ctx.reply("partner.removed", org=ctx.config.partner_name(org) if org else None, users=removed,
+              lead_ended=lead_ended, handed_over=handed_over, procesregisseur=case.procesregisseur)

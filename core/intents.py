@@ -22,6 +22,7 @@ class DirectMessage:
     user_id: str
     msg: Msg
     tag: str | None = None  # remembered with the sent event, so that a reply to it can refer back
+    no_report: bool = False  # a report of a failed delivery: its own failure is not reported again
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class RoomMessage:
     tag: str | None = None
     reply_to: str | None = None  # a Matrix reply to this event
     lang: str | None = None  # the recipient's language when known (else the bot's)
+    no_report: bool = False
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,7 @@ def _word(lang: str, group: str):
 def environment(lang: str) -> Environment:
     # Catalogue entries can include each other ({% include "snippet.action" %}): one wording, one place.
     env = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                      finalize=without_direction_controls,
                       loader=FunctionLoader(lambda name: catalogue(lang).get(name)))
     env.filters.update(
         domain=_label(lang, LIFE_DOMAINS),
@@ -108,6 +109,20 @@ def render_recurrence(spec: dict[str, Any], lang: str) -> str:
     names = get_day_names("wide", locale=lang)
     return str(template(lang, "snippet.recurrence").render(kind=kind, names=[names[d] for d in weekdays],
                                                           at=spec["at"]))
+
+
+# Explicit direction controls (embeddings, overrides, isolates and marks): in text a user typed they can turn the
+# bot's own words after them around ("a deadline displayed backwards"). Stripped from every value a message shows.
+_DIRECTION_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f"
+                                               "\u061c"))
+
+
+def without_direction_controls(value: Any) -> Any:
+    if isinstance(value, Markup):
+        return Markup(str(value).translate(_DIRECTION_CONTROLS))
+    if isinstance(value, str):
+        return value.translate(_DIRECTION_CONTROLS)
+    return value
 
 
 def _mention(user_id: str) -> Markup:

@@ -102,7 +102,7 @@ async def member(tx: Tx, case_id: str, user_id: str) -> Member | None:
     return Member(row["user_id"], row["role"], row["org_key"]) if row else None
 
 
-async def set_lead(tx: Tx, case_id: str, kind: str, user_id: str) -> None:
+async def set_lead(tx: Tx, case_id: str, kind: str, user_id: str | None) -> None:
     column = {"case": "casusregisseur", "process": "procesregisseur"}[kind]
     await tx.execute(f"UPDATE cases SET {column} = ? WHERE id = ?", (user_id, case_id))
 

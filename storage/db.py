@@ -102,6 +102,7 @@ class Database:
         await conn.execute("PRAGMA journal_mode=WAL")
         await conn.execute("PRAGMA synchronous=NORMAL")
         await conn.execute("PRAGMA foreign_keys=ON")
+        await conn.execute("PRAGMA secure_delete=ON")  # deleted case data is overwritten, not left in free pages
         await conn.execute("PRAGMA busy_timeout=5000")
         db = cls(conn)
         try:
@@ -112,7 +113,14 @@ class Database:
         return db
 
     async def close(self) -> None:
+        await self.forget_old_pages()
         await self.conn.close()
+
+    async def forget_old_pages(self) -> None:
+        """The write-ahead log keeps earlier versions of changed pages until a checkpoint: after deleting a case,
+        write it through and empty the log, so nothing of the case is left on disk."""
+        async with self._lock:
+            await self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:

@@ -34,12 +34,20 @@ async def enqueue_many(tx: Tx, items: list[tuple[str, dict[str, Any]]]) -> None:
 
 
 async def next_open(tx: Tx, now: str) -> OutboxItem | None:
-    row = await tx.one(
-        "SELECT * FROM outbox WHERE state IN ('pending', 'attempted') "
-        "AND (not_before IS NULL OR not_before <= ?) ORDER BY id LIMIT 1",
-        (now,),
-    )
-    return OutboxItem.from_row(row) if row else None
+    """The first item due. One that cannot even be read (its payload is not JSON) is marked failed on the spot:
+    one bad row never blocks the rest."""
+    while True:
+        row = await tx.one(
+            "SELECT * FROM outbox WHERE state IN ('pending', 'attempted') "
+            "AND (not_before IS NULL OR not_before <= ?) ORDER BY id LIMIT 1",
+            (now,),
+        )
+        if row is None:
+            return None
+        try:
+            return OutboxItem.from_row(row)
+        except (ValueError, TypeError):
+            await mark_failed(tx, row["id"], "unreadable payload")
 
 
 async def earliest_retry(tx: Tx) -> str | None:
@@ -53,16 +61,17 @@ async def mark_attempted(tx: Tx, item_id: int) -> None:
     )
 
 
+# A performed (or failed) item keeps no content: what was sent may be personal and must not outlive its case.
 async def mark_done(tx: Tx, item_id: int, result: dict[str, Any] | None = None) -> None:
     await tx.execute(
-        "UPDATE outbox SET state = 'done', result = ?, done_at = ?, last_error = NULL WHERE id = ?",
+        "UPDATE outbox SET state = 'done', payload = '{}', result = ?, done_at = ?, last_error = NULL WHERE id = ?",
         (dumps(result) if result is not None else None, utcnow(), item_id),
     )
 
 
 async def mark_failed(tx: Tx, item_id: int, error: str) -> None:
     await tx.execute(
-        "UPDATE outbox SET state = 'failed', last_error = ?, done_at = ? WHERE id = ?",
+        "UPDATE outbox SET state = 'failed', payload = '{}', last_error = ?, done_at = ? WHERE id = ?",
         (error[:500], utcnow(), item_id),
     )
 

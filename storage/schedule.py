@@ -4,14 +4,14 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 
 from storage.db import Tx, iso, utcnow
 
 PENDING, FIRED, CANCELLED = "pending", "fired", "cancelled"
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     """Every kind of scheduled item, in one place (the values are what the database holds)."""
 
     ACTION_BEFORE = "action.before"  # an owner reminded before the due date

@@ -1,8 +1,15 @@
 """Escalation to a case: one private room with the right state, invites and space, and the case card."""
+import re
 
+from core.render import catalogue
 from tests.harness import bot_session, escalate, state_of
 
 PERSONAL = ("J.D.", "1985", "geen regie")
+
+
+def room_word(kind: str) -> str:
+    """How the catalogue names a kind of room (screening, case), whatever its wording."""
+    return catalogue("nl")[f"word.room.{kind}"]
 
 
 async def test_escalation_creates_one_private_case_room(world):
@@ -49,11 +56,12 @@ async def test_escalation_creates_one_private_case_room(world):
     assert with_case == [room]
 
     card = await coordinator.command(room, "!casus")
-    assert card.ok
-    for expected in (number, "overlast", "Politie Haaglanden", "GGZ Delfland", "procesregisseur",
-                     "geen gepland", "Open acties: 0"):
+    assert card.ok and card.says("case.card"), card.keys
+    for expected in (number, "overlast", "Politie Haaglanden", "GGZ Delfland", world.ids["coordinator"]):
         assert expected in card.body, card.body
-    welcome = await coordinator.wait_notice(room, "Alleen wie de casus nodig heeft", sender=world.bot_id)
+    assert re.search(r"\b0\b", card.body), card.body  # no open actions
+    assert not re.search(r"\b\d\d:\d\d\b", card.body), card.body  # no meeting planned: no time shown
+    welcome = await coordinator.wait_said(room, "case.welcome", world.bot_id)
     assert number in welcome["content"]["body"]
 
 
@@ -63,10 +71,10 @@ async def test_case_members_use_the_room_and_others_are_refused(world):
     await politie.wait_invite(lambda r, s: r == room)
     await politie.join(room)
     card = await politie.command(room, "!case")
-    assert card.ok and number in card.body
+    assert card.ok and card.says("case.card") and number in card.body
     wrong = await politie.command(room, f"!triage {number} advies x")
-    assert wrong.reaction == "❌" and "screeningsroom" in wrong.body
+    assert wrong.failed and wrong.says("error.wrong_room") and room_word("screening") in wrong.body, wrong.keys
     ggz = await world.user("ggz")
     assert room not in ggz.invites  # not named at escalation: not invited (need-to-know)
     in_dm = await (await world.user("melder")).command(next(iter(world.users["melder"].events)), "!casus")
-    assert in_dm.reaction == "❌" and "casusroom" in in_dm.body
+    assert in_dm.failed and in_dm.says("error.wrong_room") and room_word("case") in in_dm.body, in_dm.keys

@@ -39,6 +39,17 @@ def undecrypted(events: list[dict]) -> list[str]:
     return [f"{e['event_id']}: {e['decryption_failure']}" for e in events if e["decryption_failure"]]
 
 
+async def wait_said(user: JsUser, room: str, key: str, sender: str, contains: str = "") -> dict:
+    """The sender's message rendered from catalogue message `key` (its nl.zvh.keys, as the js client decrypted
+    it), with `contains` (a value such as a number) in its body; fails at once on a message that cannot decrypt."""
+    def find():
+        return next((e for e in user.events.get(room, []) if e["type"] == "m.room.message" and e["sender"] == sender
+                     and key in (e["content"].get("nl.zvh.keys") or []) and contains in e["content"].get("body", "")),
+                    None)
+    return await user.wait_for(find, what=f"a message {key!r} with {contains!r}", room=room,
+                               fail_on=user._undecryptable(room, sender, 0))
+
+
 @pytest.mark.parametrize("isolation", ["all", "only_signed"])
 async def test_an_element_user_refers_and_a_partner_works_the_case(world, js, isolation):
     """isolation "all": Element's default, every device gets room keys, every sender is read (with shields);
@@ -65,12 +76,12 @@ async def test_an_element_user_refers_and_a_partner_works_the_case(world, js, is
     assert next(i for i in await politie.invites() if i["roomId"] == invite)["encrypted"]
     await politie.join(invite)
     room = invite
-    await politie.wait_message(room, f"casus {number}", sender=world.bot_id)
+    await wait_said(politie, room, "case.welcome", world.bot_id, number)
     card = await politie.command(room, "!casus")
     assert card.ok and number in card.body, card.body
     action = await politie.command(room, "!actie politie Huisbezoek voor 15 dec")
     assert action.ok and "#1" in action.body, action.body
-    await melder.wait_message(dm, number, sender=world.bot_id)  # the referrer hears the outcome in the DM
+    await wait_said(melder, dm, "outcome.escalated", world.bot_id, number)  # the referrer hears the outcome
 
     # Everything the bot said reached the js side decrypted; every message went over the wire encrypted.
     for user, rooms in ((melder, (dm,)), (politie, (room,))):

@@ -27,9 +27,9 @@ async def test_the_bot_reads_and_answers_in_an_encrypted_case_room(world):
 
     politie = await world.user("politie")
     card = await politie.command(room, "!casus")
-    assert card.ok and number in card.body
+    assert card.ok and card.says("case.card") and number in card.body
     created = await politie.command(room, "!actie politie Huisbezoek voor 15 dec")
-    assert created.ok and "#1" in created.body
+    assert created.ok and created.says("action.created") and "#1" in created.body
     # What went over the wire was ciphertext: the homeserver holds no readable message from the bot.
     messages = await politie.client.room_messages(room, start="", limit=50, direction=nio.MessageDirection.back)
     assert isinstance(messages, nio.RoomMessagesResponse)
@@ -41,7 +41,7 @@ async def test_the_bot_reads_and_answers_in_an_encrypted_case_room(world):
     world.bot.stop()
     world.bot.start()
     listed = await politie.command(room, "!acties")
-    assert listed.ok and "Huisbezoek" in listed.body
+    assert listed.ok and listed.says("action.list") and "Huisbezoek" in listed.body
 
 
 SHORT_KEY_WAIT = {"matrix": {"key_wait_seconds": 3}}
@@ -67,7 +67,7 @@ async def test_an_undecryptable_message_gets_a_notice_once_the_wait_runs_out(wor
     second = await send_raw_encrypted(politie, room, garbage, "t-garbage-2")
     for event_id in (first, second):
         notice = await politie.answer_to(room, event_id)
-        assert notice.reaction == "❌" and "ontsleutelen" in notice.body
+        assert notice.failed and notice.says("error.undecryptable"), notice.keys
         assert notice.content["msgtype"] == "m.notice"
     # The key was asked of the device that sent the messages (not of the bot's own devices), once for the session.
     requests = [m for m in politie.to_device if m.get("type") == "m.room_key_request"
@@ -102,13 +102,13 @@ async def test_a_late_room_key_is_waited_for_and_the_command_handled(world):
     finally:
         kind.session_key = exported
     answer = await politie.answer_to(room, event_id)
-    assert answer.ok and "ontsleutelen" not in answer.body
+    assert answer.ok and answer.says("action.list") and not answer.says("error.undecryptable"), answer.keys
 
 
 async def test_members_can_read_the_welcome_sent_before_they_joined(world):
     politie = await world.user("politie")  # a partner's device that exists before the case does
     number, room = await open_case(world, "politie", members=("politie",))  # waits for the welcome, decrypted
-    await politie.wait_notice(room, f"casus {number}", sender=world.bot_id)
+    await politie.wait_said(room, "case.welcome", world.bot_id, number)
 
 
 async def test_a_direct_chat_the_bot_opens_is_encrypted_and_readable(world):
@@ -118,7 +118,7 @@ async def test_a_direct_chat_the_bot_opens_is_encrypted_and_readable(world):
     assert (await politie.command(room, "!mijn")).ok  # politie has no direct chat yet: the bot opens one
     dm = await politie.wait_invite(lambda r, s: any((getattr(e, "content", None) or {}).get("is_direct") for e in s))
     await politie.join(dm)
-    overview = await politie.wait_notice(dm, "Huisbezoek", sender=world.bot_id)
+    overview = await politie.wait_said(dm, "mine.list", world.bot_id, "Huisbezoek")
     assert number in overview["content"]["body"]
     state = state_of(world, world.tokens["politie"], dm)
     assert state[("m.room.encryption", "")]["algorithm"] == "m.megolm.v1.aes-sha2"

@@ -62,7 +62,7 @@ async def test_crash_between_create_room_and_recording_it_makes_no_second_room(w
     assert (await coordinator.answer_to(world.screening_room, event_id)).ok
     room = await coordinator.wait_invite(lambda r, s: any(number in (getattr(e, "name", "") or "") for e in s))
     await coordinator.join(room)
-    await coordinator.wait_notice(room, number, sender=world.bot_id)
+    await coordinator.wait_said(room, "case.welcome", world.bot_id, number)
     await asyncio.sleep(SETTLE)
     bot = bot_session(world)
     rooms = bot["get"]("/_matrix/client/v3/joined_rooms")["joined_rooms"]
@@ -83,7 +83,7 @@ async def test_command_sent_while_the_bot_is_down_is_handled_when_it_returns(wor
     await asyncio.sleep(0.5)
     world.bot.start()
     answer = await melder.answer_to(dm, event_id)
-    assert answer.ok and "nog geen meldingen" in answer.body
+    assert answer.ok and answer.says("referrals.mine") and not re.search(NUMBER, answer.body), answer.body
 
 
 async def test_many_commands_while_down_none_lost(world):
@@ -108,11 +108,11 @@ async def test_command_older_than_the_maximum_age_is_not_run_and_the_sender_is_t
     await asyncio.sleep(4)
     world.bot.start()
     answer = await melder.answer_to(dm, event_id, reaction=False)
-    assert "niet uitgevoerd" in answer.body
+    assert answer.says("error.too_old"), answer.keys
     await asyncio.sleep(SETTLE)
     assert melder.reactions_to(dm, event_id) == []
     stop = await melder.command(dm, "!stop")
-    assert stop.reaction == "❌"  # the old command started no intake
+    assert stop.failed and stop.says("intake.nothing_to_stop"), stop.keys  # the old command started no intake
 
 
 @pytest.mark.parametrize("delay", [0.0, 0.3])

@@ -5,7 +5,7 @@ import pytest
 
 from bot import pills
 from bot.content import pill_link
-from tests.harness import file_referral, notifications, open_case, pill
+from tests.harness import file_referral, keys_of, notifications, open_case, pill
 
 
 def asks(user, room: str, bot: str) -> list[dict]:
@@ -42,7 +42,9 @@ async def test_what_asks_someone_to_act_rings_exactly_them(world):
     answer_id = await coordinator.send(world.screening_room, f"!triage {number} advies Bel het wijkteam")
     answer = await coordinator.answer_to(world.screening_room, answer_id)
     assert answer.ok and answer.content["msgtype"] == "m.notice" and answer.content["m.mentions"] == {}
+    assert answer.says("triage.done"), answer.keys
     outcome = await newest_ask(melder, dm, bot, before)
+    assert "outcome.advice" in keys_of(outcome) and number in outcome["content"]["body"]
     assert mentioned(outcome) == {ids["melder"]} and pill_link(ids["melder"]) in outcome["content"][
         "formatted_body"]
     assert rings(world, "melder", outcome)
@@ -63,6 +65,7 @@ async def test_what_asks_someone_to_act_rings_exactly_them(world):
                                      mentions=[ids["ggz"]])
     assert (await coordinator.answer_to(room, created)).ok  # the pill was read as @ggz, a member of the case
     action = await newest_ask(coordinator, room, bot, before)
+    assert "action.created" in keys_of(action) and "Intake plannen" in action["content"]["body"]
     assert mentioned(action) == {ids["ggz"]}
     assert rings(world, "ggz", action) and not rings(world, "politie", action)
 
@@ -70,6 +73,7 @@ async def test_what_asks_someone_to_act_rings_exactly_them(world):
     before = len(asks(coordinator, room, bot))
     assert (await coordinator.command(room, f"!actie politie @room bellen, ook {ids['ggz']}")).ok
     loud = await newest_ask(coordinator, room, bot, before)
+    assert "action.created" in keys_of(loud)
     assert "@room" in loud["content"]["body"] and "room" not in loud["content"]["m.mentions"]
     assert mentioned(loud) == {ids["politie"]}
     assert rings(world, "politie", loud) and not rings(world, "ggz", loud)
@@ -78,6 +82,7 @@ async def test_what_asks_someone_to_act_rings_exactly_them(world):
     before = len(asks(coordinator, room, bot))
     assert (await coordinator.command(room, "!overleg morgen 10:00")).ok
     meeting = await newest_ask(coordinator, room, bot, before)
+    assert "meeting.planned" in keys_of(meeting)
     assert mentioned(meeting) == {ids["politie"], ids["ggz"], ids["melder"]}
     assert rings(world, "politie", meeting) and rings(world, "ggz", meeting)
     assert not rings(world, "coordinator", meeting)
@@ -88,6 +93,7 @@ async def test_what_asks_someone_to_act_rings_exactly_them(world):
     before = len(asks(coordinator, room, bot))
     assert (await coordinator.command(room, "!plan voorleggen")).ok
     request = await newest_ask(coordinator, room, bot, before)
+    assert "plan.agreement_requested" in keys_of(request) and case in request["content"]["body"]
     assert ids["ggz"] in mentioned(request) and ids["politie"] not in mentioned(request)
     assert rings(world, "ggz", request) and not rings(world, "politie", request)
 

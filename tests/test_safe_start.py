@@ -19,7 +19,7 @@ async def test_bot_starts_without_its_screening_room_and_reports_when_it_gets_in
         coordinator = await world.user("coordinator")
         call(synapse, "POST", f"/_matrix/client/v3/rooms/{room}/invite", world.tokens["coordinator"],
              {"user_id": world.bot_id})
-        report = await coordinator.wait_notice(room, "kon ik deze screeningsroom niet openen", sender=world.bot_id)
+        report = await coordinator.wait_said(room, "startup.recovered", world.bot_id)
         assert "M_FORBIDDEN" in report["content"]["body"]
         assert (await coordinator.command(room, "!meldingen")).ok
     finally:
