@@ -152,6 +152,10 @@ class Bot:
         if room.startswith("#"):
             self.config.bot.screening_room = room = await matrix.resolve_alias(room)
         await matrix.join(room)
+        if self.config.bot.encrypt_rooms and await matrix.get_state(room, "m.room.encryption") is None:
+            log.warning("the screening room is not encrypted: referral details are not shown there")
+            async with self.db.transaction() as tx:
+                await outbox_writer.write(tx, self.config, [RoomMessage(room, Msg.of("screening.not_encrypted"))])
 
     async def _retry_screening_room(self, matrix: Matrix, first: MatrixError) -> None:
         delay, since = 5.0, datetime.now(timezone.utc)
@@ -287,12 +291,17 @@ class Bot:
     async def _handle(self, room_id: str, event: dict[str, Any]) -> None:
         if verification.is_verification(event):
             await self._verification(room_id, event)
-        elif event.get("type") == "m.room.message" and await self.handler.message(room_id, event):
+        elif event.get("type") == "m.room.message" and await self.handler.message(room_id, event,
+                                                                                  self._encrypted(room_id)):
             crash_point("after_handle")
             self.executor.wake()
             await self.scheduler.refresh()  # the command may have scheduled something sooner
         elif event.get("type") == "m.room.member" and await self._member_changed(room_id, event):
             self.executor.wake()
+
+    def _encrypted(self, room_id: str) -> bool:
+        room = self.client.rooms.get(room_id)
+        return bool(room and room.encrypted) or room_id in self.client.encrypted_rooms
 
     async def _verification(self, room_id: str, event: dict[str, Any]) -> None:
         """An administrator verifying the bot from Element: the steps go out through the outbox, in order."""

@@ -141,9 +141,7 @@ class Executor:
 
     async def _do_send(self, item: OutboxItem):
         p = item.payload
-        room_id, new_dm = p.get("room_id"), None
-        if room_id is None:
-            room_id, new_dm = await self._private_room(item, p["to_user"])
+        room_id, new_dm = await self._target(item)
         event_id = await self.matrix.send(room_id, p.get("type", "m.room.message"), p["content"], item.key)
         crash_point("after_send")
 
@@ -151,6 +149,24 @@ class Executor:
             await events.tag_sent(tx, event_id, p["tag"])
 
         return {"room_id": room_id, "event_id": event_id, "new_dm": new_dm}, remember if p.get("tag") else None
+
+    async def _target(self, item: OutboxItem) -> tuple[str, str | None]:
+        """Where an item goes: its room; for a person, the room they asked in while it is private to them, else
+        their direct chat (made if need be). (room id, the room if it was made now)"""
+        p = item.payload
+        room_id, user = p.get("room_id"), p.get("to_user")
+        if user is None:
+            if room_id is None:
+                raise LookupError("an outbox item with neither a room nor a person")
+            return room_id, None
+        if room_id is not None:
+            if await self.matrix.members(room_id) == {self.matrix.user_id, user}:
+                return room_id, None
+            log.warning("a private answer's room has other members now; it goes to a private room instead")
+            async with self.db.transaction() as tx:
+                if await users.dm_user(tx, room_id) == user:
+                    await users.forget_dm_room(tx, room_id)
+        return await self._private_room(item, user)
 
     async def _private_room(self, item: OutboxItem, user: str) -> tuple[str, str | None]:
         """A room whose members are, at this moment, exactly the bot and this person: their newest direct chat if
@@ -176,9 +192,8 @@ class Executor:
         retry: never two messages)."""
         p = item.payload
         data = base64.b64decode(p["data"])
-        room_id = p.get("room_id")
-        if room_id is None:  # the private room is chosen before the upload: its encryption decides the upload's
-            room_id, _ = await self._private_room(item, p["to_user"])
+        # The room is chosen before the upload: its encryption decides the upload's.
+        room_id, _ = await self._target(item)
         encrypt = await self.matrix.is_encrypted(room_id)
         url, keys = await self.matrix.upload(data, p["mimetype"], p["filename"], encrypt)
         content = {"msgtype": "m.file", "body": p["filename"], "filename": p["filename"],

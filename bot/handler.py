@@ -40,7 +40,7 @@ class Handler:
             return RoomKind.DM, None
         return RoomKind.OTHER, None
 
-    async def message(self, room_id: str, event: dict[str, Any]) -> bool:
+    async def message(self, room_id: str, event: dict[str, Any], encrypted: bool = False) -> bool:
         """Handle one m.room.message; True if it wrote items to the outbox."""
         content = event.get("content") or {}
         sender = event.get("sender", "")
@@ -63,7 +63,8 @@ class Handler:
             lang = await users.language(tx, sender) or self.config.bot.language
             ctx = Context(tx=tx, config=self.config, sender=sender, room_id=room_id, room_kind=kind, lang=lang,
                           event_id=event["event_id"], now=self.clock.now().astimezone(self.config.tz), case=case,
-                          in_reply_to=in_reply_to if isinstance(in_reply_to, str) else None)
+                          in_reply_to=in_reply_to if isinstance(in_reply_to, str) else None,
+                          room_encrypted=encrypted)
             is_command = parse_command_name(body, self.config.bot.command_prefix) is not None
             if not is_command and kind is not RoomKind.DM:
                 return False
@@ -125,7 +126,7 @@ class Handler:
 
     async def write_intents(self, tx: Tx, ctx: Context) -> None:
         await outbox_writer.write(tx, self.config, ctx.intents, room_id=ctx.room_id, reply_to=ctx.event_id,
-                                  lang=ctx.lang)
+                                  lang=ctx.lang, private_for=ctx.sender if ctx.room_kind is RoomKind.DM else None)
 
     async def _send_reply(self, tx: Tx, ctx: Context, msg: Msg) -> None:
         await outbox_writer.write(tx, self.config, [Reply(msg)], room_id=ctx.room_id, reply_to=ctx.event_id,

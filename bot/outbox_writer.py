@@ -36,11 +36,16 @@ MAX_EVENT_CONTENT = 40_000
 
 
 async def write(tx: Tx, config: Config, intents: list[Intent], *, room_id: str | None = None,
-                reply_to: str | None = None, lang: str | None = None) -> None:
-    """room_id, reply_to and lang describe the command being answered (a Reply needs them)."""
+                reply_to: str | None = None, lang: str | None = None, private_for: str | None = None) -> None:
+    """room_id, reply_to and lang describe the command being answered (a Reply needs them). private_for: the
+    command came from this person's direct chat, so its answers are private: they go there only while the room
+    still holds the bot and that person alone (checked when sent)."""
     items: list[tuple[str, dict[str, Any]]] = []
     for intent in intents:
-        items.extend(await _items(tx, config, intent, room_id, reply_to, lang))
+        made = await _items(tx, config, intent, room_id, reply_to, lang)
+        if private_for and isinstance(intent, Reply):
+            made = [(kind, {**payload, "to_user": private_for}) for kind, payload in made]
+        items.extend(made)
     await outbox.enqueue_many(tx, items)
 
 
@@ -76,7 +81,9 @@ async def _items(tx: Tx, config: Config, intent: Intent, room_id: str | None, re
         if isinstance(data, Msg):
             to_lang = (intent.user_id and await users.language(tx, intent.user_id)) or bot_lang
             data = f"<!doctype html><meta charset=utf-8>{render_html(data, to_lang)}".encode()
-        target = {"room_id": intent.room_id} if intent.room_id else {"to_user": intent.user_id}
+        target: dict[str, Any] = {"room_id": intent.room_id} if intent.room_id else {}
+        if intent.user_id:
+            target["to_user"] = intent.user_id
         return [("send_file", {**target, "filename": intent.filename, "mimetype": intent.mimetype,
                                "data": base64.b64encode(data).decode(), "pin": intent.pin})]
     if isinstance(intent, UpdateCaseState):

@@ -53,6 +53,13 @@ class Context:
     command: Command | None = None  # set once the name is known, so an error can show its usage line
     form: Form | None = None  # which of the command's forms was chosen
     in_reply_to: str | None = None  # the event the command replies to (e.g. `!later` on a reminder)
+    room_encrypted: bool = True  # the room is end-to-end encrypted (referral details are shown only there)
+
+    def require_encryption(self) -> None:
+        """Referral details (initials, birth years, free text) only in an end-to-end encrypted room, unless the
+        deployment does without encryption altogether."""
+        if self.config.bot.encrypt_rooms and not self.room_encrypted:
+            raise fail("error.needs_encryption", room=self.room_kind.value)
 
     # Positional-only: a message parameter may itself be called "key" or "user_id".
     def reply(self, key: str, /, **params: Any) -> None:

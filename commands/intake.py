@@ -13,6 +13,8 @@ CONFIRM = "confirm"
 @command("melding", "referral", where={RoomKind.DM: Role.REFERRER},
          args=(Rest("velden", "fields", required=False, max_length=20_000),))
 async def start(ctx: Context, text: str | None) -> None:
+    if ctx.config.bot.encrypt_rooms and not ctx.room_encrypted:  # said once, at the start: the referrer decides
+        ctx.reply("intake.not_encrypted")
     session = await sessions.get(ctx.tx, ctx.sender) or sessions.IntakeSession(ctx.sender, ctx.room_id, {}, "")
     session.room_id = ctx.room_id
     errors = apply_lines(ctx, session, text) if text else []

@@ -32,7 +32,7 @@ async def case_trail(ctx: Context, number: str, export: str | None) -> None:
                        exported=bool(export))
     if export:
         ctx.intents.append(SendFile(ctx.sender, f"audit-{number}.json", "application/json",
-                                    json.dumps(entries, ensure_ascii=False, indent=2).encode()))
+                                    json.dumps(entries, ensure_ascii=False, indent=2).encode(), room_id=ctx.room_id))
         ctx.reply("privacy.exported", nr=number, count=len(entries))
     else:
         ctx.reply("privacy.trail", nr=number, entries=entries[-SHOWN:], count=len(entries))
@@ -46,7 +46,8 @@ async def access_request(ctx: Context, number: str) -> None:
         raise fail("referrals.not_found", nr=number)
     await audit.append(ctx.tx, ctx.sender, "case.access_export", case_id=number, purpose="data-subject request")
     ctx.intents.append(SendFile(ctx.sender, f"inzage-{number}.html", "text/html",
-                                Msg.of("privacy.document", nr=number, d=data)))
-    ctx.intents.append(SendFile(ctx.sender, f"inzage-{number}.json", "application/json",
-                                json.dumps(data, ensure_ascii=False, indent=2, default=str).encode()))
+                                Msg.of("privacy.document", nr=number, d=data), room_id=ctx.room_id))
+    document = json.dumps(data, ensure_ascii=False, indent=2, default=str).encode()
+    ctx.intents.append(SendFile(ctx.sender, f"inzage-{number}.json", "application/json", document,
+                                room_id=ctx.room_id))
     ctx.reply("privacy.access", nr=number)

@@ -39,6 +39,7 @@ async def list_referrals(ctx: Context) -> None:
 @command("toon", "show", args=(ReferralNumber("nr"),),
          where={RoomKind.SCREENING: Role.COORDINATOR, RoomKind.DM: Role.REFERRER})
 async def show(ctx: Context, number: str) -> None:
+    ctx.require_encryption()
     referral = await visible_referral(ctx, number)
     await audit.append(ctx.tx, ctx.sender, "referral.shown", case_id=number, purpose="screening",
                        room=ctx.room_kind.value)

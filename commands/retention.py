@@ -6,8 +6,9 @@ from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from commands.recurrence import Recurrence, next_occurrence
-from core.intents import PurgeRoom
-from storage import audit, cases, dossier, schedule
+from core.intents import DirectMessage, PurgeRoom
+from core.messages import Msg
+from storage import audit, cases, dossier, intake, schedule
 from storage.db import iso
 from storage.schedule import Kind
 
@@ -18,6 +19,7 @@ RETENTION_AT = time(3, 0)  # the daily retention run, local time
 
 
 async def fire(firing: Firing) -> None:
+    await _expire_intakes(firing)
     """Cases closed longer ago than the term: their data is deleted, their room purged or left."""
     cutoff = firing.now - timedelta(days=firing.config.bot.retention_days)
     for case in await cases.closed_before(firing.tx, iso(cutoff)):
@@ -26,6 +28,14 @@ async def fire(firing: Firing) -> None:
         if case.room_id:
             firing.intents.append(PurgeRoom(case.room_id))
     await schedule.add(firing.tx, next_retention(firing.now), Kind.RETENTION)
+
+
+async def _expire_intakes(firing: Firing) -> None:
+    """A referral dialogue left unfinished holds free text about a person: it does not stay."""
+    before = firing.now - timedelta(hours=firing.config.bot.intake_expiry_hours)
+    for user in await intake.expire(firing.tx, iso(before)):
+        firing.intents.append(DirectMessage(user, Msg.of("intake.expired", hours=firing.config.bot.intake_expiry_hours,
+                                                         prefix=firing.config.bot.command_prefix)))
 
 
 def next_retention(after: datetime) -> datetime:

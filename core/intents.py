@@ -80,8 +80,9 @@ class AddToSpace:
 
 @dataclass(frozen=True)
 class SendFile:
-    """A document for one person in their direct chat (an export for the privacy officer), or for a room (an .ics
-    invitation in the case room)."""
+    """A document for a room (an .ics invitation in the case room), or for one person (an export for the privacy
+    officer): then in the room the command was typed in while that is still private to them, else in a private
+    one."""
 
     user_id: str | None
     filename: str

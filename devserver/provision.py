@@ -20,10 +20,12 @@ def call(syn: LocalSynapse, method: str, path: str, token: str, body: Any = None
         return json.loads(response.read() or b"{}")
 
 
-def create_screening_room(syn: LocalSynapse, bot_token: str, coordinators: list[str]) -> str:
-    body = {"preset": "private_chat", "name": "ZVH screening", "invite": coordinators,
-            "initial_state": [{"type": "m.room.history_visibility", "state_key": "",
-                               "content": {"history_visibility": "invited"}}]}
+def create_screening_room(syn: LocalSynapse, bot_token: str, coordinators: list[str], encrypted: bool = True) -> str:
+    """Encrypted unless asked otherwise: referral details are shown in it."""
+    state = [{"type": "m.room.history_visibility", "state_key": "", "content": {"history_visibility": "invited"}}]
+    if encrypted:
+        state.append({"type": "m.room.encryption", "state_key": "", "content": {"algorithm": "m.megolm.v1.aes-sha2"}})
+    body = {"preset": "private_chat", "name": "ZVH screening", "invite": coordinators, "initial_state": state}
     return call(syn, "POST", "/_matrix/client/v3/createRoom", bot_token, body)["room_id"]
 
 

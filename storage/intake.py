@@ -33,6 +33,13 @@ async def save(tx: Tx, session: IntakeSession) -> None:
     )
 
 
+async def expire(tx: Tx, updated_before: str) -> list[str]:
+    """Dialogues left unfinished since before this moment are dropped, free text and all; whose they were."""
+    rows = await tx.all("SELECT user_id FROM intake_sessions WHERE updated_at < ?", (updated_before,))
+    await tx.execute("DELETE FROM intake_sessions WHERE updated_at < ?", (updated_before,))
+    return [r["user_id"] for r in rows]
+
+
 async def delete(tx: Tx, user_id: str) -> bool:
     await tx.execute("DELETE FROM intake_sessions WHERE user_id = ?", (user_id,))
     return await tx.value("SELECT changes()") == 1

@@ -435,7 +435,7 @@ def make_world(syn: LocalSynapse, workdir: Path, bot_admin: bool = False, encryp
     ids, tokens = {}, {}
     for role in ROLES:
         ids[role], tokens[role] = syn.register(f"{role}-{suffix}", "pw")
-    screening = create_screening_room(syn, bot_token, [ids["coordinator"], ids["politie"]])
+    screening = create_screening_room(syn, bot_token, [ids["coordinator"], ids["politie"]], encrypted=encrypted)
     join(syn, tokens["coordinator"], screening)
     join(syn, tokens["politie"], screening)  # a non-coordinator who can see the room must still not triage
     config_path = workdir / "config.toml"

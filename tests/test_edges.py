@@ -9,7 +9,7 @@ import sqlite3
 import nio
 import pytest
 
-from tests.harness import keys_of, local, open_case, plain, state_of
+from tests.harness import file_referral, keys_of, local, open_case, plain, state_of
 
 SETTLE = 2.0
 
@@ -152,3 +152,24 @@ async def test_after_retention_nothing_of_the_case_is_left_in_the_database_file(
     world.bot.stop()  # everything written through
     raw = b"".join(p.read_bytes() for p in world.workdir.glob("zvh.db*"))
     assert secret.encode() not in raw  # not in any table, nor in free pages (secure_delete), nor in the WAL
+
+
+@pytest.mark.parametrize("world", [{"encrypt_rooms": True, "intake_expiry_hours": 24}], indirect=True)
+@pytest.mark.clock("2026-11-30T10:00:00")
+async def test_referral_details_stay_out_of_unencrypted_rooms_and_unfinished_ones_expire(world):
+    """A deployment that encrypts (the default) with a screening room and a DM that are not encrypted."""
+    bot = world.bot_id
+    coordinator, melder = await world.user("coordinator"), await world.user("melder")
+    await coordinator.wait_said(world.screening_room, "screening.not_encrypted", bot)  # said at start
+    dm = await melder.dm(bot)
+    number = await file_referral(melder, dm)
+    assert any("intake.not_encrypted" in keys_of(e) for e in melder.events.get(dm, []))  # the referrer is warned
+    shown = await coordinator.command(world.screening_room, f"!toon {number}")
+    assert shown.failed and shown.says("error.needs_encryption") and "J.D." not in shown.body
+
+    unfinished = await melder.send(dm, "!melding\nreden: Zorgen om de buren")
+    await melder.answer_to(dm, unfinished)
+    world.travel(local("2026-12-02T02:59:58"))  # a day and a half later: the night's run drops it
+    await melder.wait_said(dm, "intake.expired", bot)
+    with sqlite3.connect(world.workdir / "zvh.db") as db:
+        assert db.execute("SELECT COUNT(*) FROM intake_sessions").fetchone()[0] == 0

@@ -1,6 +1,7 @@
 """Reminders set with !herinner, end to end on a controlled clock: one-off, recurring (across both DST changes),
 snoozed with !later, personal ones in the DM, and what fell due while the bot was down (sent late, once)."""
 import asyncio
+import re
 
 import pytest
 
@@ -19,18 +20,18 @@ async def test_adhoc_recurring_and_snoozed_reminders(world):
     assert adhoc.ok and "#1" in adhoc.body and "di 1 december 2026 10:00" in adhoc.body
     weekly = await politie.command(room, "!herinner elke maandag 9:00 Weekstart voorbereiden")
     assert weekly.ok and "#2" in weekly.body and "ma 7 december 2026 09:00" in weekly.body
-    for bad, says in (("!herinner vandaag 08:00 Te laat", "in het verleden"),
-                      ("!herinner ooit eens iets", "niet als datum"),
-                      ("!later 1u", "als antwoord op een herinnering")):
+    for bad, says in (("!herinner vandaag 08:00 Te laat", "date.past"),
+                      ("!herinner ooit eens iets", "date.unreadable"),
+                      ("!later 1u", "reminder.reply_needed")):
         answer = await politie.command(room, bad)
-        assert answer.reaction == "❌" and says in answer.body, (bad, answer.body)
+        assert answer.failed and answer.says(says), (bad, answer.keys)
     listed = await politie.command(room, "!herinneringen")
     assert "Weekstart" in listed.body and "woningcorporatie" in listed.body
     assert (await politie.command(room, "!herinnering 2 weg")).ok
     assert "Weekstart" not in (await politie.command(room, "!reminders")).body
 
     world.travel(local("2026-12-01T09:59:57"))
-    fired = await politie.wait_notice(room, "Herinnering #1 voor", sender=bot)
+    fired = await politie.wait_said(room, "reminder.fire", bot, "#1")
     assert fired["content"]["m.mentions"] == {"user_ids": [pid]} and fired["content"]["msgtype"] == "m.text"
     assert notifications(world, "politie")[fired["event_id"]]["highlight"]  # it rings
     assert "&lt;b&gt;woningcorporatie" in fired["content"]["formatted_body"]
@@ -38,14 +39,14 @@ async def test_adhoc_recurring_and_snoozed_reminders(world):
     snoozed = await politie.answer_to(room, reply)
     assert snoozed.ok and "di 1 december 2026 11:00" in snoozed.body
     world.travel(local("2026-12-01T10:59:58"))
-    await politie.wait_for(lambda: count(politie, room, "Herinnering #1 voor", bot) == 2, what="snoozed")
+    await politie.wait_for(lambda: len(politie.said(room, "reminder.fire", bot, "#1")) == 2, what="snoozed")
 
     dm = await politie.dm(bot)
     personal = await politie.command(dm, "!herinner over 2 uur Koffie halen")
     assert personal.ok and "13:00" in personal.body
     world.travel(local("2026-12-01T12:59:59"))
-    own = await politie.wait_notice(dm, "Herinnering #1: Koffie halen", sender=bot)
-    assert notifications(world, "politie")[own["event_id"]]["highlight"]
+    own = await politie.wait_said(dm, "reminder.fire", bot, "Koffie halen")
+    assert "#1" in plain(own["content"]["body"]) and notifications(world, "politie")[own["event_id"]]["highlight"]
     assert count(politie, room, "Koffie", bot) == 0  # personal: only in the DM
 
     # The cancelled weekly one would have fired on Monday 09:00: one for the same moment shows the clock got there.
@@ -63,16 +64,16 @@ async def test_recurring_reminder_keeps_its_time_across_both_dst_changes(world):
     made = await politie.command(dm, "!herinner elke maandag 9:00 Weekstart")
     assert made.ok and "ma 29 maart 2027 09:00" in made.body
     world.travel(local("2027-03-29T08:59:57"))  # 07:00 UTC now; an hour off would never arrive in time
-    spring = await politie.wait_notice(dm, "Herinnering #1: Weekstart", sender=world.bot_id)
-    assert "later verstuurd" not in spring["content"]["body"]
+    spring = plain((await politie.wait_said(dm, "reminder.fire", world.bot_id, "Weekstart"))["content"]["body"])
+    assert "#1" in spring and not re.search(r"\d\d:\d\d", spring)  # on time: no "sent late" moment shown
 
     world.travel(local("2027-10-29T10:00:00"))  # winter time from Sunday 31 October
-    caught_up = await politie.wait_notice(dm, "later verstuurd", sender=world.bot_id)  # the one missed meanwhile
-    assert "ma 5 april 2027 09:00" in plain(caught_up["content"]["body"])
+    # The one missed meanwhile, sent late: it shows the moment it was planned for.
+    await politie.wait_said(dm, "reminder.fire", world.bot_id, "ma 5 april 2027 09:00")
     listed = await politie.command(dm, "!herinneringen")
     assert "ma 1 november 2027 09:00" in listed.body
     world.travel(local("2027-11-01T08:59:57"))
-    await politie.wait_for(lambda: count(politie, dm, "Herinnering #1: Weekstart", world.bot_id) == 3,
+    await politie.wait_for(lambda: len(politie.said(dm, "reminder.fire", world.bot_id, "Weekstart")) == 3,
                            what="autumn reminder")
     assert "ma 8 november 2027 09:00" in (await politie.command(dm, "!herinneringen")).body
 
@@ -90,10 +91,11 @@ async def test_what_fell_due_while_down_is_sent_late_exactly_once(world, crash_a
     world.bot.start(crash_at=crash_at)  # dies right after firing (or after the first send)
     assert await world.bot.wait_exit() == -9
     world.bot.start()
-    late = await politie.wait_notice(room, "Herinnering #1 voor", sender=world.bot_id)
-    assert "later verstuurd dan gepland: di 1 december 2026 09:00" in plain(late["content"]["body"])
-    chase = await politie.wait_notice(dm, "Rapport sturen", sender=world.bot_id)
-    assert "later verstuurd" in chase["content"]["body"]
+    # Both sent late: they show the moment they were planned for (the action's due date shows without a time).
+    late = await politie.wait_said(room, "reminder.fire", world.bot_id, "#1")
+    assert "di 1 december 2026 09:00" in plain(late["content"]["body"])
+    chase = await politie.wait_said(dm, "chase.before", world.bot_id, "Rapport sturen")
+    assert "di 1 december 2026 09:00" in plain(chase["content"]["body"])
     await asyncio.sleep(SETTLE)
-    assert count(politie, room, "Herinnering #1 voor", world.bot_id) == 1
-    assert count(politie, dm, "Rapport sturen", world.bot_id) == 1
+    assert len(politie.said(room, "reminder.fire", world.bot_id, "#1")) == 1
+    assert count(politie, dm, "Rapport sturen", world.bot_id) == 1  # whatever it says: one message about the action
