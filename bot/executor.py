@@ -15,12 +15,14 @@ from bot.matrix import Matrix, MatrixError
 from core.config import Config
 from core.intents import AddToSpace, DirectMessage, Intent, LeaveRoom, RawEvent, RoomMessage
 from core.messages import Msg
-from storage import cases, events, outbox, users
+from storage import audit, cases, events, outbox, users
 from storage.db import Database, Tx, iso
 from storage.outbox import OutboxItem
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = 60.0  # a homeserver back after an outage is used within a minute
+AUDIT_ANCHORS = "nl.zvh.audit_anchors"  # in the bot's account data, outside the database
+KEEP_ANCHORS = 400  # a year of nightly anchors and then some
 
 
 
@@ -332,6 +334,34 @@ class Executor:
                 if levels.get("events_default") != 100:
                     await self.matrix.put_state(case.room_id, "m.room.power_levels", rooms.read_only(levels))
         return None, None
+
+    async def _do_audit_anchor(self, item: OutboxItem):
+        p = item.payload
+        anchors = [a for a in (await self.matrix.get_account_data(AUDIT_ANCHORS)).get("anchors", [])
+                   if a.get("id") != p["id"]]
+        anchors.append({"id": p["id"], "hash": p["hash"], "at": p["at"]})
+        await self.matrix.put_account_data(AUDIT_ANCHORS, {"anchors": anchors[-KEEP_ANCHORS:]})
+        return None, None
+
+    async def _do_audit_check(self, item: OutboxItem):
+        """Every anchor must still be in the chain with the hash it had: an entry gone names a truncation (or
+        a deletion), another hash a rewritten chain."""
+        p = item.payload
+        anchors = (await self.matrix.get_account_data(AUDIT_ANCHORS)).get("anchors", [])
+
+        async def answer(tx: Tx) -> None:
+            problem, entry, at = None, None, None
+            for anchor in anchors:
+                found = await audit.hash_of(tx, anchor["id"])
+                if found != anchor["hash"]:
+                    problem = "missing" if found is None else "rewritten"
+                    entry, at = anchor["id"], anchor["at"]
+                    break
+            await outbox_writer.write(tx, self.config, [RoomMessage(p["room_id"], Msg.of(
+                "privacy.anchors", problem=problem, entry=entry, at=at, count=len(anchors)),
+                reply_to=p["reply_to"], lang=p["lang"])])
+
+        return {"anchors": len(anchors)}, answer
 
     async def _do_purge_room(self, item: OutboxItem):
         purged = await self.matrix.purge_room(item.payload["room_id"])

@@ -234,6 +234,24 @@ class Matrix:
             return None
         return _check("get state", response).content
 
+    async def get_account_data(self, kind: str) -> dict[str, Any]:
+        path = Api._build_path(["user", self.client.user_id, "account_data", kind],
+                               {"access_token": self.client.access_token})
+        response = await self.client.send("GET", path)
+        if response.status == 404:
+            return {}
+        if response.status != 200:
+            raise MatrixError("account data", response.status, None)
+        return await response.json()
+
+    async def put_account_data(self, kind: str, content: dict[str, Any]) -> None:
+        path = Api._build_path(["user", self.client.user_id, "account_data", kind],
+                               {"access_token": self.client.access_token})
+        response = await self.client.send("PUT", path, json.dumps(content),
+                                          headers={"Content-Type": "application/json"})
+        if response.status != 200:
+            raise MatrixError("account data", response.status, None)
+
     async def joined_rooms(self) -> list[str]:
         return _check("joined_rooms", await self.client.joined_rooms()).rooms
 

@@ -10,6 +10,8 @@ from bot.content import message_content
 from core.config import Config
 from core.intents import (
     AddToSpace,
+    AnchorAudit,
+    CheckAuditAnchors,
     CreateCaseRoom,
     DirectMessage,
     Intent,
@@ -92,6 +94,10 @@ async def _items(tx: Tx, config: Config, intent: Intent, room_id: str | None, re
         return [("purge_room", {"room_id": intent.room_id})]
     if isinstance(intent, InviteToCase):
         return [("case_invite", {"case_id": intent.case_id, "user_id": intent.user_id})]
+    if isinstance(intent, AnchorAudit):
+        return [("audit_anchor", {"id": intent.entry_id, "hash": intent.hash, "at": intent.at})]
+    if isinstance(intent, CheckAuditAnchors):
+        return [("audit_check", {"room_id": intent.room_id, "reply_to": intent.reply_to, "lang": intent.lang})]
     if isinstance(intent, RemoveFromCase):
         return [("case_remove", {"case_id": intent.case_id, "user_id": intent.user_id})]
     raise TypeError(f"no outbox item for {intent!r}")

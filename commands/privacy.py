@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from commands.base import Choice, Context, ReferralNumber, Role, RoomKind, command
-from core.intents import SendFile
+from core.intents import CheckAuditAnchors, SendFile
 from core.messages import Msg, fail
 from storage import audit, dossier
 
@@ -17,9 +17,11 @@ SHOWN = 50  # entries shown in the chat; the export holds all
 
 @command("audit", "audit", where=IN_DM, args=(Choice("controle", "verify", VERIFY),))
 async def verify_trail(ctx: Context, _: str) -> None:
+    """The chain in the database, and then its anchors outside it (a second answer: they are on the homeserver)."""
     bad = await audit.verify(ctx.tx)
     await audit.append(ctx.tx, ctx.sender, "audit.verified", purpose="supervision", intact=bad is None)
     ctx.reply("privacy.verified", bad=bad)
+    ctx.intents.append(CheckAuditAnchors(ctx.room_id, ctx.event_id, ctx.lang))
 
 
 @command("audit", "audit", where=IN_DM, args=(ReferralNumber("nr"), Choice("export", "export", EXPORT,

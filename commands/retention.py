@@ -6,7 +6,7 @@ from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from commands.recurrence import Recurrence, next_occurrence
-from core.intents import DirectMessage, PurgeRoom
+from core.intents import AnchorAudit, DirectMessage, PurgeRoom
 from core.messages import Msg
 from storage import audit, cases, dossier, intake, schedule
 from storage.db import iso
@@ -20,6 +20,9 @@ RETENTION_AT = time(3, 0)  # the daily retention run, local time
 
 async def fire(firing: Firing) -> None:
     await _expire_intakes(firing)
+    entry, head = await audit.head(firing.tx)  # the night's anchor of the audit trail, kept outside the database
+    if entry:
+        firing.intents.append(AnchorAudit(entry, head, iso(firing.now)))
     """Cases closed longer ago than the term: their data is deleted, their room purged or left."""
     cutoff = firing.now - timedelta(days=firing.config.bot.retention_days)
     for case in await cases.closed_before(firing.tx, iso(cutoff)):

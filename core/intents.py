@@ -120,5 +120,24 @@ class RemoveFromCase:
     user_id: str
 
 
+@dataclass(frozen=True)
+class AnchorAudit:
+    """The audit chain's head, kept outside the database (the bot's account data on the homeserver): someone
+    with only the database file can then not drop the newest entries or rewrite the chain unseen."""
+
+    entry_id: int
+    hash: str
+    at: str
+
+
+@dataclass(frozen=True)
+class CheckAuditAnchors:
+    """Compare the chain with its anchors and answer the privacy officer (in reply to their command)."""
+
+    room_id: str
+    reply_to: str
+    lang: str
+
+
 Intent = (Reply | DirectMessage | RoomMessage | React | RawEvent | JoinRoom | LeaveRoom | CreateCaseRoom | AddToSpace
-          | InviteToCase | RemoveFromCase | SendFile | UpdateCaseState | PurgeRoom)
+          | InviteToCase | RemoveFromCase | SendFile | UpdateCaseState | PurgeRoom | AnchorAudit | CheckAuditAnchors)

@@ -29,6 +29,16 @@ async def append(tx: Tx, actor: str, action: str, case_id: str | None = None, pu
     )
 
 
+async def head(tx: Tx) -> tuple[int, str]:
+    """The newest entry's id and hash: what an anchor outside the database keeps."""
+    row = await tx.one("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
+    return (row["id"], row["hash"]) if row else (0, GENESIS)
+
+
+async def hash_of(tx: Tx, entry_id: int) -> str | None:
+    return await tx.value("SELECT hash FROM audit_log WHERE id = ?", (entry_id,))
+
+
 async def verify(tx: Tx) -> int | None:
     """The id of the first entry that does not match its chain, or None when the trail is intact."""
     prev = GENESIS

@@ -4,12 +4,13 @@ case, the room's record, text that spoofs direction, answers too large for one e
 outlives a case after retention."""
 import asyncio
 import json
+import re
 import sqlite3
 
 import nio
 import pytest
 
-from tests.harness import file_referral, keys_of, local, open_case, plain, state_of
+from tests.harness import bot_session, file_referral, keys_of, local, open_case, plain, state_of
 
 SETTLE = 2.0
 
@@ -173,3 +174,36 @@ async def test_referral_details_stay_out_of_unencrypted_rooms_and_unfinished_one
     await melder.wait_said(dm, "intake.expired", bot)
     with sqlite3.connect(world.workdir / "zvh.db") as db:
         assert db.execute("SELECT COUNT(*) FROM intake_sessions").fetchone()[0] == 0
+
+
+@pytest.mark.clock("2026-11-30T10:00:00")
+async def test_a_truncated_audit_trail_is_named_by_its_anchors_outside_the_database(world):
+    melder, privacy = await world.user("melder"), await world.user("privacy")
+    dm, pdm = await melder.dm(world.bot_id), await privacy.dm(world.bot_id)
+    await file_referral(melder, dm)
+    first = await privacy.send(pdm, "!audit controle")
+    await privacy.wait_for(lambda: any("privacy.anchors" in keys_of(r) for r in privacy.replies_to(pdm, first)),
+                           what="the anchor check")
+    session = bot_session(world)
+    world.travel(local("2026-12-01T02:59:58"))  # the nightly run anchors the chain's head
+    anchors = await privacy.wait_for(lambda: anchors_of(session, world), what="an anchor")
+    anchored = anchors[-1]["id"]
+
+    # Someone with the database file deletes the newest entries: the chain itself still verifies.
+    with sqlite3.connect(world.workdir / "zvh.db") as db:
+        db.execute("DELETE FROM audit_log WHERE id >= ?", (anchored - 1,))
+    asked = await privacy.send(pdm, "!audit controle")
+    answers = await privacy.wait_for(lambda: len(privacy.replies_to(pdm, asked)) >= 2
+                                     and privacy.replies_to(pdm, asked), what="both checks")
+    by_key = {keys_of(a)[0]: a for a in answers}
+    assert not re.search(r"\b\d+\b", plain(by_key["privacy.verified"]["content"]["body"]))  # the chain looks intact
+    named = plain(by_key["privacy.anchors"]["content"]["body"])
+    assert str(anchored) in named and "❌" in named
+
+
+def anchors_of(session: dict, world) -> list[dict]:
+    """The anchors in the bot's account data on the homeserver."""
+    try:
+        return session["get"](f"/_matrix/client/v3/user/{world.bot_id}/account_data/nl.zvh.audit_anchors")["anchors"]
+    except Exception:  # not there yet (404)
+        return []
