@@ -320,8 +320,11 @@ class Executor:
         p = item.payload
         async with self.db.transaction() as tx:
             case = await cases.get(tx, p["case_id"])
+            space_id = await tx.get_meta("space_room_id")
         if case and case.room_id:
             await self.matrix.kick(case.room_id, p["user_id"], reason="removed from the case")
+        if space_id and not self.config.is_coordinator(p["user_id"]):  # spaces made before it was coordinators'
+            await self.matrix.kick(space_id, p["user_id"], reason="removed from the case")
         return None, None
 
     async def _do_case_state(self, item: OutboxItem):

@@ -424,7 +424,7 @@ ROLES = ("coordinator", "melder", "politie", "ggz", "buiten", "privacy", "beheer
 
 def make_world(syn: LocalSynapse, workdir: Path, bot_admin: bool = False, encrypted: bool = False,
                homeserver: str | None = None, matrix_overrides: dict[str, Any] | None = None,
-               **bot_overrides: Any) -> World:
+               screening_encrypted: bool | None = None, **bot_overrides: Any) -> World:
     """bot_admin: the bot's account is a homeserver admin (then retention purges rooms instead of leaving).
     encrypted: case rooms are end-to-end encrypted and users are encrypting clients; otherwise (most tests, for
     speed) case rooms are plain and so are the clients. homeserver: where the bot connects (a proxy), if not
@@ -435,7 +435,8 @@ def make_world(syn: LocalSynapse, workdir: Path, bot_admin: bool = False, encryp
     ids, tokens = {}, {}
     for role in ROLES:
         ids[role], tokens[role] = syn.register(f"{role}-{suffix}", "pw")
-    screening = create_screening_room(syn, bot_token, [ids["coordinator"], ids["politie"]], encrypted=encrypted)
+    screening = create_screening_room(syn, bot_token, [ids["coordinator"], ids["politie"]],
+                                      encrypted=encrypted if screening_encrypted is None else screening_encrypted)
     join(syn, tokens["coordinator"], screening)
     join(syn, tokens["politie"], screening)  # a non-coordinator who can see the room must still not triage
     config_path = workdir / "config.toml"

@@ -25,3 +25,5 @@ async def test_homeserver_outage(world, synapse):
     for event_id in (before, after):
         assert len(melder.replies_to(dm, event_id)) == 1 and melder.reactions_to(dm, event_id) == ["✅"]
     assert world.bot.proc.poll() is None  # it stayed up throughout
+    log = world.bot.log()  # the outage is in the log from the first failed attempt, and so is the recovery
+    assert "the homeserver does not answer (attempt 1)" in log and "the homeserver answers again" in log
