@@ -21,14 +21,15 @@ from bot.scheduler import Scheduler
 from core import render
 from core.clock import process_clock
 from core.config import Config
-from core.intents import Intent, JoinRoom, LeaveRoom, RawEvent, RoomMessage
+from core.intents import Intent, JoinRoom, LeaveRoom, RawEvent, RoomMessage, UpdateCaseState
 from core.messages import Msg
-from storage import events, outbox, schedule, undecrypted, users
+from storage import cases, events, outbox, schedule, undecrypted, users
 from storage.db import Database, iso
 
 log = logging.getLogger(__name__)
 
 SYNC_TOKEN = "sync_token"
+ROOMS_VERSION, CURRENT_ROOMS = "rooms_version", "2"  # 2: the bot alone redacts and pins
 ACCESS_TOKEN = "access_token"
 LONG_POLL_MS = 30_000
 # Before the next long poll, give the replies of this batch a head start: on a single-process homeserver a
@@ -111,6 +112,14 @@ class Bot:
             metrics.ERRORS.labels("cross_signing").inc()
             log.error("the bot's device is not cross-signed (Element will warn about it): %s", exc)
 
+    async def _bring_rooms_up_to_date(self) -> None:
+        """Case rooms made by an earlier version get what rooms have now (the record the bot's alone); once."""
+        async with self.db.transaction() as tx:
+            if await tx.get_meta(ROOMS_VERSION) == CURRENT_ROOMS:
+                return
+            await outbox_writer.write(tx, self.config, [UpdateCaseState(c) for c in await cases.with_rooms(tx)])
+            await tx.set_meta(ROOMS_VERSION, CURRENT_ROOMS)
+
     async def _storage_gauges(self) -> None:
         async with self.db.transaction() as tx:
             metrics.OUTBOX_DEPTH.set(await outbox.depth(tx))
@@ -175,6 +184,7 @@ class Bot:
 
     async def run(self) -> None:
         await self.start()
+        await self._bring_rooms_up_to_date()
         executor = asyncio.create_task(self.executor.run(), name="executor")
         # Reminders that fell due while the bot was down go out now, before new commands are read.
         await self.scheduler.start()

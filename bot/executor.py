@@ -332,10 +332,12 @@ class Executor:
             case = await cases.get(tx, item.payload["case_id"])
         if case and case.room_id:
             await self.matrix.put_state(case.room_id, rooms.CASE_STATE, rooms.case_state(case, self.config))
+            levels = await self.matrix.get_state(case.room_id, "m.room.power_levels") or {}
+            wanted = rooms.bot_keeps_the_record(levels)
             if case.status == "closed":  # closing makes the room read-only: the bot alone still writes
-                levels = await self.matrix.get_state(case.room_id, "m.room.power_levels") or {}
-                if levels.get("events_default") != 100:
-                    await self.matrix.put_state(case.room_id, "m.room.power_levels", rooms.read_only(levels))
+                wanted = rooms.read_only(wanted)
+            if wanted != levels:
+                await self.matrix.put_state(case.room_id, "m.room.power_levels", wanted)
         return None, None
 
     async def _do_audit_anchor(self, item: OutboxItem):

@@ -45,6 +45,12 @@ def case_power_levels(bot_user: str, case: Case, room_version: str) -> dict[str,
     }
 
 
+def bot_keeps_the_record(levels: dict[str, Any]) -> dict[str, Any]:
+    """The levels every case room needs, also one made before they were: only the bot redacts others' messages
+    and changes what is pinned."""
+    return {**levels, "redact": 100, "events": {**levels.get("events", {}), "m.room.pinned_events": 100}}
+
+
 def read_only(levels: dict[str, Any]) -> dict[str, Any]:
     """A closed case's room: only the bot writes in it (what was said stays readable)."""
     events = {**levels.get("events", {}), "m.reaction": 100}

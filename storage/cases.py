@@ -126,6 +126,11 @@ async def close(tx: Tx, case_id: str, closed_at: str, reason: str) -> None:
                      (closed_at, reason, case_id))
 
 
+async def with_rooms(tx: Tx) -> list[str]:
+    rows = await tx.all("SELECT id FROM cases WHERE room_id IS NOT NULL ORDER BY id")
+    return [r["id"] for r in rows]
+
+
 async def closed_before(tx: Tx, moment: str) -> list[Case]:
     rows = await tx.all("SELECT * FROM cases WHERE status = 'closed' AND closed_at < ? ORDER BY closed_at",
                         (moment,))

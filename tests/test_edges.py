@@ -6,10 +6,12 @@ import asyncio
 import json
 import re
 import sqlite3
+from urllib.parse import quote
 
 import nio
 import pytest
 
+from devserver.provision import call
 from tests.harness import bot_session, file_referral, keys_of, local, open_case, plain, state_of
 
 SETTLE = 2.0
@@ -207,3 +209,18 @@ def anchors_of(session: dict, world) -> list[dict]:
         return session["get"](f"/_matrix/client/v3/user/{world.bot_id}/account_data/nl.zvh.audit_anchors")["anchors"]
     except Exception:  # not there yet (404)
         return []
+
+
+async def test_a_case_room_made_before_gets_the_levels_rooms_have_now(world):
+    number, room = await open_case(world, "politie", members=("politie",))
+    coordinator = await world.user("coordinator")
+    session = bot_session(world)
+    levels = state_of(world, session["token"], room)[("m.room.power_levels", "")]
+    old = {**levels, "redact": 50, "events": {**levels["events"], "m.room.pinned_events": 50}}  # as rooms were
+    call(world.syn, "PUT", f"/_matrix/client/v3/rooms/{quote(room)}/state/m.room.power_levels", session["token"], old)
+    world.bot.stop()
+    with sqlite3.connect(world.workdir / "zvh.db") as db:
+        db.execute("DELETE FROM meta WHERE key = 'rooms_version'")  # a database from before
+    world.bot.start()
+    await coordinator.wait_for(lambda: state_of(world, world.tokens["coordinator"], room)[
+        ("m.room.power_levels", "")]["redact"] == 100, what="the room brought up to date")
