@@ -68,6 +68,9 @@ class Bot:
         self._batch = asyncio.Lock()
         self._retry_task: asyncio.Task | None = None  # held while a sync batch is handled and its position stored
         self._joining: set[str] = set()
+        # Whether encrypted events may be waiting for their keys: saves a database round on every sync otherwise
+        # (True at start: some may have been waiting when the bot stopped).
+        self._keys_awaited = True
 
     # ---- start and stop ------------------------------------------------------------------------------------------
 
@@ -335,6 +338,7 @@ class Bot:
         async with self.db.transaction() as tx:
             if not await undecrypted.add(tx, room_id, source, iso(now), iso(give_up)):
                 return
+        self._keys_awaited = True
         event = nio.MegolmEvent.from_dict({**source, "room_id": room_id})
         if not isinstance(event, nio.MegolmEvent):
             return
@@ -344,8 +348,11 @@ class Bot:
             log.warning("could not ask for a missing room key (the wait goes on): %s", exc)
 
     async def _retry_undecrypted(self) -> None:
+        if not self._keys_awaited:
+            return
         async with self.db.transaction() as tx:
             waiting = await undecrypted.all_waiting(tx)
+        self._keys_awaited = bool(waiting)
         now = iso(datetime.now(timezone.utc))
         for item in waiting:
             event = nio.MegolmEvent.from_dict({**item.source, "room_id": item.room_id})
@@ -369,6 +376,8 @@ class Bot:
 
     async def _poll_timeout_ms(self) -> int:
         """Wake up for the moment a wait for a room key runs out, even when nothing else happens."""
+        if not self._keys_awaited:
+            return LONG_POLL_MS
         async with self.db.transaction() as tx:
             give_up = await undecrypted.earliest_give_up(tx)
         if give_up is None:
