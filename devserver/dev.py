@@ -21,6 +21,7 @@ DEMO_ACCOUNTS = {
     "melder": "professional die meldt (wijkteam)",
     "politie": "contactpersoon politie",
     "ggz": "contactpersoon GGZ",
+    "beheer": "beheerder van de bot (verifieert de bot in Element)",
 }
 
 
@@ -43,7 +44,7 @@ def prepare(workdir: Path, port: int) -> tuple[LocalSynapse, Path]:
         matrix={"homeserver": syn.base_url, "user_id": bot_id, "password": bot_password, "device_id": "ZVHBOT",
                 "pickle_key": pickle_key},
         bot={"database": "zvh.db", "region": "Demo", "referral_prefix": "DEMO",
-             "screening_room": state["screening_room"], "coordinators": [ids["coordinator"]],
+             "screening_room": state["screening_room"], "coordinators": [ids["coordinator"]], "admins": [ids["beheer"]],
              "referrers": [domain], "municipalities": ["Den Haag", "Delft", "Zoetermeer", "Westland"]},
         partners=[
             {"key": "politie", "name": "Politie", "tier": "kern", "contacts": [ids["politie"]]},
