@@ -86,8 +86,8 @@ async def move(ctx: Context, _: str, number: int, when: str) -> None:
     await meetings.move(ctx.tx, meeting, starts_at)
     moved = await meetings.require(ctx.tx, meeting.case_id, number)
     await audit.append(ctx.tx, ctx.sender, "meeting.moved", case_id=meeting.case_id, purpose="case", number=number)
-    post_ics(ctx, moved)
     ctx.ask(await invitees(ctx), "meeting.moved", meeting=moved, old=meeting.starts_at)
+    post_ics(ctx, moved)  # after the message, which says the file is below it
 
 
 @command("overleg", "meeting", where=IN_CASE, args=(Choice("annuleren", "cancel", CANCEL), Number("#"),
@@ -98,8 +98,8 @@ async def cancel(ctx: Context, _: str, number: int, reason: str | None) -> None:
     cancelled = await meetings.require(ctx.tx, meeting.case_id, number)
     await audit.append(ctx.tx, ctx.sender, "meeting.cancelled", case_id=meeting.case_id, purpose="case",
                        number=number)
-    post_ics(ctx, cancelled, cancelled=True)
     ctx.ask(await invitees(ctx), "meeting.cancelled", meeting=cancelled, reason=reason)
+    post_ics(ctx, cancelled, cancelled=True)
 
 
 @command("overleg", "meeting", where=IN_CASE, args=(Rest("wanneer [duur] [plaats]", "when [duration] [place]",
@@ -124,5 +124,5 @@ async def plan_or_list(ctx: Context, text: str | None) -> None:
     meeting = await meetings.create(ctx.tx, case.id, starts_at, minutes, place.strip()[:MAX_PLACE] or None,
                                     ctx.sender)
     await audit.append(ctx.tx, ctx.sender, "meeting.planned", case_id=case.id, purpose="case", number=meeting.number)
-    post_ics(ctx, meeting)
     ctx.ask(await invitees(ctx), "meeting.planned", meeting=meeting)
+    post_ics(ctx, meeting)

@@ -148,9 +148,9 @@ async def adopt(ctx: Context, _: str) -> None:
     digest = await plans.adopt(ctx.tx, ctx.room_case.id, current.version, title, content, ctx.sender)
     await audit.append(ctx.tx, ctx.sender, "plan.adopted", case_id=ctx.room_case.id, purpose="plan",
                        version=current.version, sha256=digest)
+    ctx.reply("plan.adopted", version=current.version, sha256=digest)  # first: it says the document is below
     ctx.intents.append(SendFile(None, f"plan-{ctx.room_case.id}-v{current.version}.html", "text/html", content,
                                 room_id=ctx.room_id, pin=True))
-    ctx.reply("plan.adopted", version=current.version, sha256=digest)
 
 
 @command("plan", "plan", where=IN_CASE)
