@@ -97,12 +97,18 @@ async def review(ctx: Context, _: str, text: str) -> None:
     await show(ctx)
 
 
-@command("plan", "plan", where=IN_CASE, args=(Choice("akkoord", "agree", word("akkoord", "agree")),))
-async def agree(ctx: Context, _: str) -> None:
+async def current_draft(ctx: Context) -> plans.Plan:
+    """The current version, for a step that needs something to agree to: an open case, a plan with items."""
     ctx.require_open_case()
     current = await plans.get(ctx.tx, ctx.room_case.id)
     if not current.items:
         raise fail("plan.empty")
+    return current
+
+
+@command("plan", "plan", where=IN_CASE, args=(Choice("akkoord", "agree", word("akkoord", "agree")),))
+async def agree(ctx: Context, _: str) -> None:
+    current = await current_draft(ctx)
     org = await organisation(ctx)
     await plans.agree(ctx.tx, ctx.room_case.id, current.version, org, ctx.sender)
     await audit.append(ctx.tx, ctx.sender, "plan.agreed", case_id=ctx.room_case.id, purpose="plan",
@@ -113,10 +119,7 @@ async def agree(ctx: Context, _: str) -> None:
 @command("plan", "plan", where=IN_CASE, args=(Choice("voorleggen", "submit", word("voorleggen", "submit")),))
 async def submit(ctx: Context, _: str) -> None:
     """Ask the organisations that have not agreed to the current version yet: their people are notified."""
-    ctx.require_open_case()
-    current = await plans.get(ctx.tx, ctx.room_case.id)
-    if not current.items:
-        raise fail("plan.empty")
+    current = await current_draft(ctx)
     missing = [org for org in await needed_orgs(ctx) if org not in current.agreed]
     if not missing:
         raise fail("plan.all_agreed", version=current.version, prefix=ctx.config.bot.command_prefix)
@@ -131,10 +134,7 @@ async def submit(ctx: Context, _: str) -> None:
 @command("plan", "plan", where=IN_CASE, role=Role.PROCESREGISSEUR,
          args=(Choice("vaststellen", "adopt", word("vaststellen", "adopt")),))
 async def adopt(ctx: Context, _: str) -> None:
-    ctx.require_open_case()
-    current = await plans.get(ctx.tx, ctx.room_case.id)
-    if not current.items:
-        raise fail("plan.empty")
+    current = await current_draft(ctx)
     if current.adopted_version == current.version:
         raise fail("plan.already_adopted", version=current.version)
     missing = [org for org in await needed_orgs(ctx) if org not in current.agreed]

@@ -104,7 +104,8 @@ async def test_an_element_user_refers_and_a_partner_works_the_case(world, js, is
         assert all(s == {"colour": "NONE", "reason": None} for s in shields.values()), shields
 
 
-async def test_the_bots_reactions_in_an_encrypted_room_are_encrypted(world, js):
+async def test_the_bots_answer_in_an_encrypted_room_reads_in_element_as_it_should(world, js):
+    """Its reaction encrypted like its messages, relations in the clear: a ✅ on the command, a reply to it."""
     melder = await js("melder")
     dm = await melder.dm(world.bot_id)
     command = await melder.send(dm, "!help")
@@ -118,14 +119,6 @@ async def test_the_bots_reactions_in_an_encrypted_room_are_encrypted(world, js):
     # matrix-js-sdk aggregates annotations from the wire content only), or Element shows no ✅ on the command.
     assert answer.reaction["relation"] == {"rel_type": "m.annotation", "event_id": command, "key": "✅"}, \
         answer.reaction
-
-
-async def test_element_sees_the_bots_answers_as_replies(world, js):
-    melder = await js("melder")
-    dm = await melder.dm(world.bot_id)
-    command = await melder.send(dm, "!help")
-    answer = await melder.answer_to(dm, command)
-    assert answer.ok, answer.body
     assert answer.reply["encrypted"]
     # matrix-js-sdk takes the reply target from the wire content (MatrixEvent.replyEventId), so Element shows an
     # encrypted answer as a reply only when its m.relates_to is also in the clear on the m.room.encrypted event
