@@ -309,6 +309,8 @@ class Bot:
             crash_point("after_handle")
             self.executor.wake()
             await self.scheduler.refresh()  # the command may have scheduled something sooner
+        elif event.get("type") == "m.reaction" and await self.handler.reaction(room_id, event):
+            self.executor.wake()
         elif event.get("type") == "m.room.member" and await self._member_changed(room_id, event):
             self.executor.wake()
 

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from bot import metrics, outbox_writer, pills
+from commands import meetings as meeting_commands
 from commands.base import Context, RoomKind
 from commands.router import Outcome, dispatch, parse_command_name
 from core.clock import Clock
@@ -77,6 +78,34 @@ class Handler:
         name = ctx.command.key if ctx.command else ("answer" if not is_command else "unknown")
         metrics.COMMANDS.labels(name, outcome).inc()
         metrics.LATENCY.labels(name).observe(time.perf_counter() - started)
+        return True
+
+    async def reaction(self, room_id: str, event: dict[str, Any]) -> bool:
+        """A reaction on a bot message that takes answers (✅ ❌ ❓ on a meeting invitation) counts as the answer.
+        Nothing is said back: the answer shows in `!overleg <#>`."""
+        sender = event.get("sender", "")
+        relation = (event.get("content") or {}).get("m.relates_to") or {}
+        answer = meeting_commands.REACTIONS.get(str(relation.get("key", "")).replace("\ufe0f", ""))
+        target = relation.get("event_id")
+        if sender == self.bot_user or relation.get("rel_type") != "m.annotation" or answer is None \
+                or not isinstance(target, str):
+            return False
+        async with self.db.transaction() as tx:
+            tag = await events.tag_of(tx, target)
+            if not (tag or "").startswith("meeting:") or not await events.mark_handled(tx, event["event_id"], room_id):
+                return False
+            kind, case = await self.room_kind(tx, room_id, sender)
+            _, case_id, number = (tag or "").split(":")
+            if case is None or case.id != case_id or await cases.member(tx, case.id, sender) is None:
+                return False
+            lang = await users.language(tx, sender) or self.config.bot.language
+            ctx = Context(tx=tx, config=self.config, sender=sender, room_id=room_id, room_kind=kind, lang=lang,
+                          event_id=event["event_id"], now=self.clock.now().astimezone(self.config.tz), case=case)
+            try:
+                async with tx.savepoint():
+                    await meeting_commands.record_answer(ctx, int(number), answer)
+            except CommandError:
+                return False  # a meeting cancelled meanwhile: a reaction gets no refusal in return
         return True
 
     async def undecryptable(self, room_id: str, event: dict[str, Any]) -> bool:

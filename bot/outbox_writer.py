@@ -55,7 +55,7 @@ async def _items(tx: Tx, config: Config, intent: Intent, room_id: str | None, re
                  lang: str | None) -> list[tuple[str, dict[str, Any]]]:
     bot_lang = config.bot.language
     if isinstance(intent, Reply):
-        return _message({"room_id": room_id}, intent.msg, lang or bot_lang, reply_to)
+        return _message({"room_id": room_id}, intent.msg, lang or bot_lang, reply_to, intent.tag)
     if isinstance(intent, DirectMessage):
         to_lang = await users.language(tx, intent.user_id) or bot_lang
         return _message({"to_user": intent.user_id}, intent.msg, to_lang, None, intent.tag, intent.no_report)

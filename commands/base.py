@@ -65,9 +65,10 @@ class Context:
     def reply(self, key: str, /, **params: Any) -> None:
         self.intents.append(Reply(Msg(key, params)))
 
-    def ask(self, users: list[str], key: str, /, **params: Any) -> None:
-        """A reply that asks these people to act: it notifies exactly them."""
-        self.intents.append(Reply(Msg(key, params).to(*users)))
+    def ask(self, users: list[str], key: str, /, tag: str | None = None, **params: Any) -> None:
+        """A reply that asks these people to act: it notifies exactly them. tag: remembered with the sent message,
+        so that reactions to it can be read (an invitation)."""
+        self.intents.append(Reply(Msg(key, params).to(*users), tag=tag))
 
     def dm(self, user_id: str, key: str, /, notify: bool = False, **params: Any) -> None:
         """notify: the message asks the person to act, so it rings (an outcome, an invitation)."""

@@ -2,6 +2,7 @@
 The invitation carries the case number only: calendars sync to phones and servers outside the partnership."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from icalendar import Calendar, Event
@@ -39,6 +40,17 @@ def ics(meeting: meetings.Meeting, region: str, now: datetime, cancelled: bool =
         event.add("status", "CANCELLED")
     calendar.add_component(event)
     return calendar.to_ical()
+
+
+NUMBER = re.compile(r"#?\d{1,6}")
+ANSWERS = {meetings.YES: {"nl": "ja", "en": "yes"}, meetings.NO: {"nl": "nee", "en": "no"},
+           meetings.MAYBE: {"nl": "misschien", "en": "maybe"}}
+# A reaction on the invitation counts as the answer (Element adds U+FE0F to some emoji).
+REACTIONS = {"✅": meetings.YES, "❌": meetings.NO, "❓": meetings.MAYBE}
+
+
+def invitation_tag(meeting: meetings.Meeting) -> str:
+    return f"meeting:{meeting.case_id}:{meeting.number}"
 
 
 async def invitees(ctx: Context) -> list[str]:
@@ -86,7 +98,7 @@ async def move(ctx: Context, _: str, number: int, when: str) -> None:
     await meetings.move(ctx.tx, meeting, starts_at)
     moved = await meetings.require(ctx.tx, meeting.case_id, number)
     await audit.append(ctx.tx, ctx.sender, "meeting.moved", case_id=meeting.case_id, purpose="case", number=number)
-    ctx.ask(await invitees(ctx), "meeting.moved", meeting=moved, old=meeting.starts_at)
+    ctx.ask(await invitees(ctx), "meeting.moved", tag=invitation_tag(moved), meeting=moved, old=meeting.starts_at)
     post_ics(ctx, moved)  # after the message, which says the file is below it
 
 
@@ -109,6 +121,9 @@ async def plan_or_list(ctx: Context, text: str | None) -> None:
     if not text:
         ctx.reply("meeting.list", meetings=await meetings.upcoming(ctx.tx, case.id, ctx.now), case_id=case.id)
         return
+    if NUMBER.fullmatch(text.strip()):  # `!overleg 2`: that meeting and who comes (a date has more than a number)
+        await show_meeting(ctx, int(text.strip().lstrip("#")))
+        return
     ctx.require_open_case()
     starts_at, rest = read_moment(ctx, text)
     minutes, place = DEFAULT_MINUTES, rest
@@ -124,5 +139,53 @@ async def plan_or_list(ctx: Context, text: str | None) -> None:
     meeting = await meetings.create(ctx.tx, case.id, starts_at, minutes, place.strip()[:MAX_PLACE] or None,
                                     ctx.sender)
     await audit.append(ctx.tx, ctx.sender, "meeting.planned", case_id=case.id, purpose="case", number=meeting.number)
-    ctx.ask(await invitees(ctx), "meeting.planned", meeting=meeting)
+    ctx.ask(await invitees(ctx), "meeting.planned", tag=invitation_tag(meeting), meeting=meeting)
     post_ics(ctx, meeting)
+
+
+@command("aanwezig", "rsvp", where=IN_CASE, args=(Number("#"), Choice("antwoord", "answer", ANSWERS),
+                                                   Rest("namens org", "for org", required=False)))
+async def rsvp(ctx: Context, number: int, answer: str, behalf: str | None) -> None:
+    """Whether you come to a table, for yourself or on behalf of an organisation in the case."""
+    org = None
+    if behalf:
+        word, key = split_word(behalf)
+        if word.lower() not in ("namens", "for") or not key or " " in key.strip():
+            raise fail("error.too_many_arguments", usage=True, extra=behalf[:80])
+        org = key.strip().lower()
+        if org not in await cases.partners(ctx.tx, ctx.room_case.id):
+            raise fail("action.org_not_partner", value=org, prefix=ctx.config.bot.command_prefix)
+    await record_answer(ctx, number, answer, org)
+    ctx.reply("meeting.rsvp", number=number, answer=answer, org=ctx.config.partner_name(org) if org else None)
+
+
+async def record_answer(ctx: Context, number: int, answer: str, org: str | None = None) -> meetings.Meeting:
+    """By command or by reacting on the invitation: the latest answer counts. Only for a planned meeting."""
+    ctx.require_open_case()
+    meeting = await meetings.get(ctx.tx, ctx.room_case.id, number)
+    if meeting is None or meeting.status != meetings.PLANNED:
+        raise fail("meeting.not_found", number=number)
+    if org is None:
+        member = await cases.member(ctx.tx, ctx.room_case.id, ctx.sender)
+        org = member.org_key if member else None
+    await meetings.set_attendance(ctx.tx, meeting.case_id, number, ctx.sender, answer, org)
+    await audit.append(ctx.tx, ctx.sender, "meeting.rsvp", case_id=meeting.case_id, purpose="case", number=number,
+                       answer=answer)
+    return meeting
+
+
+async def show_meeting(ctx: Context, number: int) -> None:
+    """One table: when and where, each member's answer, who has not answered, and which organisations in the
+    case nobody comes for (each should be represented)."""
+    case = ctx.room_case
+    meeting = await meetings.get(ctx.tx, case.id, number)
+    if meeting is None:
+        raise fail("meeting.not_found", number=number)
+    answers = await meetings.attendance(ctx.tx, case.id, number)
+    members = await cases.members(ctx.tx, case.id)
+    answered = {a.user_id for a in answers}
+    coming = {a.org_key for a in answers if a.answer == meetings.YES and a.org_key}
+    unrepresented = [ctx.config.partner_name(k) for k in await cases.partners(ctx.tx, case.id) if k not in coming]
+    ctx.reply("meeting.detail", meeting=meeting, answers=answers, waiting=[m.user_id for m in members
+                                                                          if m.user_id not in answered],
+              unrepresented=unrepresented)

@@ -15,6 +15,7 @@ class Reply:
     """An answer to the command being handled, in its room, as a Matrix reply to it."""
 
     msg: Msg
+    tag: str | None = None  # remembered with the sent event (a meeting invitation that takes reactions)
 
 
 @dataclass(frozen=True)

@@ -68,6 +68,7 @@ def environment(lang: str) -> Environment:
         outcome=_word(lang, "word.outcome"),
         room=_word(lang, "word.room"),
         role=_word(lang, "word.role"),
+        rsvp=_word(lang, "word.rsvp"),
         member=_word(lang, "word.member"),
         help_text=lambda key: Markup(template(lang, key).render()),
         tier=_word(lang, "word.tier"),

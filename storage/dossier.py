@@ -13,6 +13,7 @@ CASE_TABLES = {
     "schedule": "case_id = ?",
     "reminders": "case_id = ?",
     "action_history": "case_id = ?",
+    "meeting_attendance": "case_id = ?",
     "meetings": "case_id = ?",
     "plan_agreements": "case_id = ?",
     "plan_items": "case_id = ?",

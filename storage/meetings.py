@@ -54,6 +54,30 @@ async def require(tx: Tx, case_id: str, number: int) -> Meeting:
     return found
 
 
+YES, NO, MAYBE = "yes", "no", "maybe"
+
+
+@dataclass(frozen=True)
+class Answer:
+    user_id: str
+    answer: str
+    org_key: str | None
+
+
+async def set_attendance(tx: Tx, case_id: str, number: int, user_id: str, answer: str, org_key: str | None) -> None:
+    """The latest answer counts."""
+    await tx.execute(
+        "INSERT INTO meeting_attendance(case_id, number, user_id, answer, org_key, at) VALUES (?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT(case_id, number, user_id) DO UPDATE SET answer = excluded.answer, org_key = excluded.org_key, "
+        "at = excluded.at", (case_id, number, user_id, answer, org_key, utcnow()))
+
+
+async def attendance(tx: Tx, case_id: str, number: int) -> list[Answer]:
+    rows = await tx.all("SELECT user_id, answer, org_key FROM meeting_attendance WHERE case_id = ? AND number = ? "
+                        "ORDER BY at, user_id", (case_id, number))
+    return [Answer(r["user_id"], r["answer"], r["org_key"]) for r in rows]
+
+
 async def upcoming(tx: Tx, case_id: str, now: datetime) -> list[Meeting]:
     rows = await tx.all("SELECT * FROM meetings WHERE case_id = ? AND status = ? AND starts_at > ? "
                         "ORDER BY starts_at", (case_id, PLANNED, iso(now)))

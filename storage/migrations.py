@@ -123,6 +123,13 @@ V6_WAITING_FOR_KEYS = [
         give_up_at TEXT NOT NULL)""",
 ]
 
+V7_ATTENDANCE = [
+    # Who comes to a table: each member's answer (yes/no/maybe), possibly on behalf of an organisation.
+    """CREATE TABLE meeting_attendance (
+        case_id TEXT NOT NULL, number INTEGER NOT NULL, user_id TEXT NOT NULL, answer TEXT NOT NULL,
+        org_key TEXT, at TEXT NOT NULL, PRIMARY KEY (case_id, number, user_id))""",
+]
+
 MIGRATIONS: list[tuple[str, list[str]]] = [
     ("foundation: referrals, cases, outbox, exactly-once bookkeeping, audit log", V1_FOUNDATION),
     ("actions, reminders and the schedule", V2_ACTIONS_AND_SCHEDULE),
@@ -130,4 +137,5 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
     ("meetings", V4_MEETINGS),
     ("the plan and the archive", V5_PLAN_AND_ARCHIVE),
     ("encrypted events waiting for their key", V6_WAITING_FOR_KEYS),
+    ("attendance at meetings", V7_ATTENDANCE),
 ]

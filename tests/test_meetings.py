@@ -1,12 +1,15 @@
 """Case meetings end to end: plan (with an .ics the calendar takes in), list, move, cancel; the case card and
 !mijn show what is coming."""
+import asyncio
 import re
 from datetime import datetime, timedelta
 
+import nio
 import pytest
 from icalendar import Calendar
 
-from tests.harness import AMSTERDAM, download, open_case, plain
+from core.render import catalogue
+from tests.harness import AMSTERDAM, download, keys_of, open_case, plain
 
 
 def ics_files(user, room: str) -> list[dict]:
@@ -60,3 +63,42 @@ async def test_plan_list_move_and_cancel_a_meeting(world):
     assert str((await read_ics(coordinator, last[-1]))["status"]) == "CANCELLED"
     empty = await politie.command(room, "!overleg")
     assert empty.says("meeting.list") and "#1" not in empty.body  # nothing planned any more
+
+
+@pytest.mark.clock("2026-11-30T10:00:00")
+async def test_attendance_by_command_and_by_reacting_on_the_invitation(world):
+    number, room = await open_case(world, "politie", "ggz", members=("politie", "ggz"))
+    coordinator, politie, ggz = [await world.user(n) for n in ("coordinator", "politie", "ggz")]
+    planned_id = await coordinator.send(room, "!overleg donderdag 10:00")
+    await coordinator.answer_to(room, planned_id)
+    invitation = coordinator.reply_to(room, planned_id)
+    assert "meeting.planned" in keys_of(invitation)
+
+    answered = await ggz.command(room, "!aanwezig 1 misschien")
+    assert answered.ok and answered.says("meeting.rsvp")
+    answered = await ggz.command(room, "!aanwezig 1 ja")  # the latest answer counts
+    assert answered.ok
+    reacted = await politie.client.room_send(room, "m.reaction", {"m.relates_to": {
+        "rel_type": "m.annotation", "event_id": invitation["event_id"], "key": "❌"}})
+    assert isinstance(reacted, nio.RoomSendResponse)
+
+    def shown() -> str:
+        return plain(detail.body)
+
+    for _ in range(20):  # the reaction is read by the bot's next sync
+        detail = await coordinator.command(room, "!overleg 1")
+        if world.ids["politie"] in shown().split("\n", 2)[-1] and "Politie Haaglanden" in shown():
+            break
+        await asyncio.sleep(0.5)
+    assert detail.ok and detail.says("meeting.detail")
+    lines = shown().split("\n")
+    ggz_line = next(line for line in lines if world.ids["ggz"] in line and ":" in line)
+    politie_line = next(line for line in lines if line.strip("• ").startswith(world.ids["politie"]))
+    yes, no = catalogue("nl")["word.rsvp.yes"], catalogue("nl")["word.rsvp.no"]
+    assert yes in ggz_line and no not in ggz_line and no in politie_line
+    waiting = next(line for line in lines if world.ids["melder"] in line)
+    assert world.ids["coordinator"] in waiting  # neither has answered
+    assert "Politie Haaglanden" in shown() and "GGZ Delfland" not in shown()  # politie comes for no one
+
+    wrong = await ggz.command(room, "!aanwezig 7 ja")
+    assert wrong.failed and wrong.says("meeting.not_found")

@@ -51,6 +51,7 @@ EXPECTED = {
     "acties": ("", {CASE: MEMBERS}),
     "klaar": ("1", {CASE: MEMBERS}),
     "overleg": ("", {CASE: MEMBERS}),
+    "aanwezig": ("1 ja", {CASE: MEMBERS}),
     "plan": ("", {CASE: MEMBERS}),
     "archief": ("", {CASE: MEMBERS}),
     "herinner": ("morgen 10:00 Bellen", {CASE: MEMBERS, DM: EVERYONE}),
