@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from commands import chase, digest, retention
+from commands import meetings as meeting_commands
 from commands.recurrence import Recurrence, next_occurrence
 from commands.workdays import WorkCalendar
 from core.config import Config
@@ -57,6 +58,8 @@ class Firing:
             await digest.fire(self)
         elif kind == Kind.RETENTION:
             await retention.fire(self)
+        elif kind in schedule.MEETING_KINDS:
+            await meeting_commands.remind(self)
         return self.intents
 
     # ---- reminders set by users --------------------------------------------------------------------------------

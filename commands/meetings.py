@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from icalendar import Calendar, Event
 
 from commands import dates
 from commands.actions import date_error
 from commands.base import Choice, Context, Number, Rest, Role, RoomKind, command, split_word
-from core.intents import SendFile
-from core.messages import fail
-from storage import audit, cases, meetings
+from commands.wallclock import local_moment
+from core.intents import RoomMessage, SendFile
+from core.messages import Msg, fail
+from storage import audit, cases, meetings, schedule
+from storage.schedule import Kind
 
 IN_CASE = {RoomKind.CASE: Role.CASE_MEMBER}
 MOVE = {"move": {"nl": "verzetten", "en": "move"}}
@@ -42,6 +45,9 @@ def ics(meeting: meetings.Meeting, region: str, now: datetime, cancelled: bool =
     return calendar.to_ical()
 
 
+if TYPE_CHECKING:
+    from commands.firing import Firing
+
 NUMBER = re.compile(r"#?\d{1,6}")
 ANSWERS = {meetings.YES: {"nl": "ja", "en": "yes"}, meetings.NO: {"nl": "nee", "en": "no"},
            meetings.MAYBE: {"nl": "misschien", "en": "maybe"}}
@@ -57,6 +63,24 @@ async def invitees(ctx: Context) -> list[str]:
     """Everyone in the case but the one who changed the meeting: an invitation, a move or a cancellation asks
     them to act (put it in their calendar), so it notifies them."""
     return [m.user_id for m in await cases.members(ctx.tx, ctx.room_case.id) if m.user_id != ctx.sender]
+
+
+async def schedule_reminders(ctx: Context, meeting: meetings.Meeting) -> None:
+    """The day before (same wall-clock time, so DST cannot move it) and shortly before; replaced on every move,
+    gone on a cancellation. Only moments still ahead."""
+    await schedule.cancel(ctx.tx, schedule.MEETING_KINDS, meeting.case_id, meeting.number)
+    if meeting.status != meetings.PLANNED:
+        return
+    cfg, start = ctx.config.reminders, meeting.starts_at.astimezone(ctx.config.tz)
+    moments = []
+    if cfg.meeting_days_before:
+        moments.append((local_moment(start.date() - timedelta(days=cfg.meeting_days_before), start.time(),
+                                     ctx.config.tz), Kind.MEETING_DAY))
+    if cfg.meeting_minutes_before:
+        moments.append((start - timedelta(minutes=cfg.meeting_minutes_before), Kind.MEETING_SOON))
+    for moment, kind in moments:
+        if moment > ctx.now:
+            await schedule.add(ctx.tx, moment, kind, meeting.case_id, meeting.number)
 
 
 def post_ics(ctx: Context, meeting: meetings.Meeting, cancelled: bool = False) -> None:
@@ -98,6 +122,7 @@ async def move(ctx: Context, _: str, number: int, when: str) -> None:
     await meetings.move(ctx.tx, meeting, starts_at)
     moved = await meetings.require(ctx.tx, meeting.case_id, number)
     await audit.append(ctx.tx, ctx.sender, "meeting.moved", case_id=meeting.case_id, purpose="case", number=number)
+    await schedule_reminders(ctx, moved)
     ctx.ask(await invitees(ctx), "meeting.moved", tag=invitation_tag(moved), meeting=moved, old=meeting.starts_at)
     post_ics(ctx, moved)  # after the message, which says the file is below it
 
@@ -110,6 +135,7 @@ async def cancel(ctx: Context, _: str, number: int, reason: str | None) -> None:
     cancelled = await meetings.require(ctx.tx, meeting.case_id, number)
     await audit.append(ctx.tx, ctx.sender, "meeting.cancelled", case_id=meeting.case_id, purpose="case",
                        number=number)
+    await schedule_reminders(ctx, cancelled)
     ctx.ask(await invitees(ctx), "meeting.cancelled", meeting=cancelled, reason=reason)
     post_ics(ctx, cancelled, cancelled=True)
 
@@ -139,6 +165,7 @@ async def plan_or_list(ctx: Context, text: str | None) -> None:
     meeting = await meetings.create(ctx.tx, case.id, starts_at, minutes, place.strip()[:MAX_PLACE] or None,
                                     ctx.sender)
     await audit.append(ctx.tx, ctx.sender, "meeting.planned", case_id=case.id, purpose="case", number=meeting.number)
+    await schedule_reminders(ctx, meeting)
     ctx.ask(await invitees(ctx), "meeting.planned", tag=invitation_tag(meeting), meeting=meeting)
     post_ics(ctx, meeting)
 
@@ -189,3 +216,21 @@ async def show_meeting(ctx: Context, number: int) -> None:
     ctx.reply("meeting.detail", meeting=meeting, answers=answers, waiting=[m.user_id for m in members
                                                                           if m.user_id not in answered],
               unrepresented=unrepresented)
+
+
+async def remind(firing: Firing) -> None:
+    """A meeting reminder falls due: to everyone in the case who has not declined, as a message that rings. Not for
+    a cancelled meeting, nor (after downtime) for one that has already begun."""
+    item = firing.item
+    if item.case_id is None or item.ref is None:
+        return
+    meeting = await meetings.get(firing.tx, item.case_id, item.ref)
+    case = await cases.get(firing.tx, item.case_id)
+    if meeting is None or case is None or not case.room_id or meeting.status != meetings.PLANNED \
+            or meeting.starts_at <= firing.now:
+        return
+    declined = {a.user_id for a in await meetings.attendance(firing.tx, case.id, meeting.number)
+                if a.answer == meetings.NO}
+    people = [m.user_id for m in await cases.members(firing.tx, case.id) if m.user_id not in declined]
+    firing.intents.append(RoomMessage(case.room_id, Msg.of("meeting.reminder", meeting=meeting, late=firing.late,
+                                                           soon=item.kind == Kind.MEETING_SOON).to(*people)))

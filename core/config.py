@@ -132,6 +132,10 @@ class RemindersConfig(Strict):
     # procesregisseur; each once.
     escalate_casusregisseur_after: int = Field(2, ge=1, le=60)
     escalate_procesregisseur_after: int = Field(5, ge=1, le=60)
+    # Those invited to a meeting (and not declining) are reminded this many days before, at the meeting's own time
+    # of day, and this many minutes before it starts; 0 switches either off.
+    meeting_days_before: int = Field(1, ge=0, le=14)
+    meeting_minutes_before: int = Field(60, ge=0, le=24 * 60)
     # The weekly digest: weekday (0 = Monday) and local time.
     digest_weekday: int = Field(0, ge=0, le=6)
     digest_time: time = time(8, 30)

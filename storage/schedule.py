@@ -22,10 +22,13 @@ class Kind(StrEnum):
     SNOOZED = "reminder.snoozed"  # the same, put off with !later
     DIGEST = "digest"  # the weekly digest
     RETENTION = "retention"  # the daily retention run
+    MEETING_DAY = "meeting.day_before"  # those invited reminded the day before a meeting
+    MEETING_SOON = "meeting.soon"  # and shortly before it
 
 
 ACTION_KINDS = (Kind.ACTION_BEFORE, Kind.ACTION_NUDGE, Kind.ESCALATE_CASUS, Kind.ESCALATE_PROCES)
 REMINDER_KINDS = (Kind.REMINDER, Kind.SNOOZED)
+MEETING_KINDS = (Kind.MEETING_DAY, Kind.MEETING_SOON)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import pytest
 from icalendar import Calendar
 
 from core.render import catalogue
-from tests.harness import AMSTERDAM, download, keys_of, open_case, plain
+from tests.harness import AMSTERDAM, download, keys_of, local, notifications, open_case, plain
 
 
 def ics_files(user, room: str) -> list[dict]:
@@ -102,3 +102,35 @@ async def test_attendance_by_command_and_by_reacting_on_the_invitation(world):
 
     wrong = await ggz.command(room, "!aanwezig 7 ja")
     assert wrong.failed and wrong.says("meeting.not_found")
+
+
+@pytest.mark.clock("2026-11-30T10:00:00")  # a Monday
+async def test_those_invited_are_reminded_the_day_before_and_shortly_before_once(world):
+    number, room = await open_case(world, "politie", "ggz", members=("politie", "ggz"))
+    coordinator, politie, ggz = [await world.user(n) for n in ("coordinator", "politie", "ggz")]
+    assert (await coordinator.command(room, "!overleg woensdag 14:00")).ok  # 2 December
+    assert (await ggz.command(room, "!aanwezig 1 nee")).ok  # declined: no reminders
+
+    world.travel(local("2026-12-01T13:59:58"))  # the day before, at the meeting's time
+    day_before = await politie.wait_said(room, "meeting.reminder", world.bot_id)
+    mentioned = set(day_before["content"]["m.mentions"]["user_ids"])
+    assert world.ids["politie"] in mentioned and world.ids["ggz"] not in mentioned
+    assert notifications(world, "politie")[day_before["event_id"]]["highlight"]  # it rings
+    world.travel(local("2026-12-02T12:59:58"))  # an hour before
+    await politie.wait_for(lambda: len(politie.said(room, "meeting.reminder", world.bot_id)) == 2, what="soon")
+    world.travel(local("2026-12-02T15:00:00"))  # past it: nothing more
+    await asyncio.sleep(2.0)
+    assert len(politie.said(room, "meeting.reminder", world.bot_id)) == 2
+
+
+@pytest.mark.clock("2026-11-30T10:00:00")
+async def test_a_cancelled_meeting_is_not_reminded(world):
+    number, room = await open_case(world, "politie", members=("politie",))
+    coordinator, politie = await world.user("coordinator"), await world.user("politie")
+    assert (await coordinator.command(room, "!overleg woensdag 14:00")).ok
+    assert (await coordinator.command(room, "!overleg annuleren 1 Niet meer nodig")).ok
+    assert (await coordinator.command(room, "!herinner 1 dec 14:00 Controle")).ok  # same moment as the reminder
+    world.travel(local("2026-12-01T13:59:58"))
+    await politie.wait_said(room, "reminder.fire", world.bot_id, "Controle")
+    await asyncio.sleep(2.0)
+    assert not politie.said(room, "meeting.reminder", world.bot_id)
