@@ -22,6 +22,7 @@ MOVE = {"move": {"nl": "verzetten", "en": "move"}}
 CANCEL = {"cancel": {"nl": "annuleren", "en": "cancel"}}
 DEFAULT_MINUTES = 60
 MAX_PLACE = 200
+MAX_DECISION = 1000
 
 
 def ics(meeting: meetings.Meeting, region: str, now: datetime, cancelled: bool = False) -> bytes:
@@ -215,7 +216,19 @@ async def show_meeting(ctx: Context, number: int) -> None:
     unrepresented = [ctx.config.partner_name(k) for k in await cases.partners(ctx.tx, case.id) if k not in coming]
     ctx.reply("meeting.detail", meeting=meeting, answers=answers, waiting=[m.user_id for m in members
                                                                           if m.user_id not in answered],
-              unrepresented=unrepresented)
+              unrepresented=unrepresented, decisions=await meetings.decisions(ctx.tx, case.id, number))
+
+
+@command("besluit", "decision", where=IN_CASE, args=(Rest("tekst", "text", max_length=MAX_DECISION),))
+async def decide(ctx: Context, text: str) -> None:
+    """A decision, recorded with who and when, linked to the meeting running now or else the last one held."""
+    ctx.require_open_case()
+    meeting = await meetings.last_begun(ctx.tx, ctx.room_case.id, ctx.now)
+    number = await meetings.add_decision(ctx.tx, ctx.room_case.id, meeting.number if meeting else None, text,
+                                         ctx.sender)
+    await audit.append(ctx.tx, ctx.sender, "decision.recorded", case_id=ctx.room_case.id, purpose="case",
+                       number=number)
+    ctx.reply("decision.recorded", number=number, meeting=meeting, text=text)
 
 
 async def remind(firing: Firing) -> None:

@@ -14,6 +14,7 @@ CASE_TABLES = {
     "reminders": "case_id = ?",
     "action_history": "case_id = ?",
     "meeting_attendance": "case_id = ?",
+    "decisions": "case_id = ?",
     "meetings": "case_id = ?",
     "plan_agreements": "case_id = ?",
     "plan_items": "case_id = ?",
@@ -52,7 +53,8 @@ async def delete(tx: Tx, case_id: str, deleted_at: str) -> None:
                       deleted_at))
     for table, where in CASE_TABLES.items():
         await tx.execute(f"DELETE FROM {table} WHERE {where}", (case_id,))
-    await tx.execute("DELETE FROM counters WHERE name IN (?, ?, ?, ?)",
-                     (f"action:{case_id}", f"reminder:{case_id}", f"meeting:{case_id}", f"plan:{case_id}"))
+    await tx.execute("DELETE FROM counters WHERE name IN (?, ?, ?, ?, ?)",
+                     (f"action:{case_id}", f"reminder:{case_id}", f"meeting:{case_id}", f"plan:{case_id}",
+                      f"decision:{case_id}"))
     await tx.execute("DELETE FROM cases WHERE id = ?", (case_id,))
     await tx.execute("DELETE FROM referrals WHERE id = ?", (case_id,))

@@ -78,6 +78,35 @@ async def attendance(tx: Tx, case_id: str, number: int) -> list[Answer]:
     return [Answer(r["user_id"], r["answer"], r["org_key"]) for r in rows]
 
 
+async def last_begun(tx: Tx, case_id: str, now: datetime) -> Meeting | None:
+    """The planned meeting running now, or else the last one held."""
+    row = await tx.one("SELECT * FROM meetings WHERE case_id = ? AND status = ? AND starts_at <= ? "
+                       "ORDER BY starts_at DESC LIMIT 1", (case_id, PLANNED, iso(now)))
+    return Meeting.from_row(row) if row else None
+
+
+@dataclass(frozen=True)
+class Decision:
+    number: int
+    meeting_number: int | None
+    text: str
+    decided_by: str
+    at: str
+
+
+async def add_decision(tx: Tx, case_id: str, meeting_number: int | None, text: str, actor: str) -> int:
+    number = await counters.next_value(tx, f"decision:{case_id}")
+    await tx.execute("INSERT INTO decisions(case_id, number, meeting_number, text, decided_by, at) "
+                     "VALUES (?, ?, ?, ?, ?, ?)", (case_id, number, meeting_number, text, actor, utcnow()))
+    return number
+
+
+async def decisions(tx: Tx, case_id: str, meeting_number: int) -> list[Decision]:
+    rows = await tx.all("SELECT number, meeting_number, text, decided_by, at FROM decisions WHERE case_id = ? "
+                        "AND meeting_number = ? ORDER BY number", (case_id, meeting_number))
+    return [Decision(r["number"], r["meeting_number"], r["text"], r["decided_by"], r["at"]) for r in rows]
+
+
 async def upcoming(tx: Tx, case_id: str, now: datetime) -> list[Meeting]:
     rows = await tx.all("SELECT * FROM meetings WHERE case_id = ? AND status = ? AND starts_at > ? "
                         "ORDER BY starts_at", (case_id, PLANNED, iso(now)))

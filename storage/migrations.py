@@ -130,6 +130,13 @@ V7_ATTENDANCE = [
         org_key TEXT, at TEXT NOT NULL, PRIMARY KEY (case_id, number, user_id))""",
 ]
 
+V8_DECISIONS = [
+    # Decisions taken in a case, numbered per case, linked to the meeting they were taken at (if any).
+    """CREATE TABLE decisions (
+        case_id TEXT NOT NULL, number INTEGER NOT NULL, meeting_number INTEGER, text TEXT NOT NULL,
+        decided_by TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (case_id, number))""",
+]
+
 MIGRATIONS: list[tuple[str, list[str]]] = [
     ("foundation: referrals, cases, outbox, exactly-once bookkeeping, audit log", V1_FOUNDATION),
     ("actions, reminders and the schedule", V2_ACTIONS_AND_SCHEDULE),
@@ -138,4 +145,5 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
     ("the plan and the archive", V5_PLAN_AND_ARCHIVE),
     ("encrypted events waiting for their key", V6_WAITING_FOR_KEYS),
     ("attendance at meetings", V7_ATTENDANCE),
+    ("decisions", V8_DECISIONS),
 ]

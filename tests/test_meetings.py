@@ -134,3 +134,18 @@ async def test_a_cancelled_meeting_is_not_reminded(world):
     await politie.wait_said(room, "reminder.fire", world.bot_id, "Controle")
     await asyncio.sleep(2.0)
     assert not politie.said(room, "meeting.reminder", world.bot_id)
+
+
+@pytest.mark.clock("2026-11-30T10:00:00")
+async def test_a_decision_is_linked_to_the_meeting_it_was_taken_at(world):
+    number, room = await open_case(world, "politie", members=("politie",))
+    coordinator, politie = await world.user("coordinator"), await world.user("politie")
+    early = await politie.command(room, "!besluit Eerst een huisbezoek")  # no meeting held yet: no link
+    assert early.ok and early.says("decision.recorded") and "#1" in early.body
+    assert (await coordinator.command(room, "!overleg dinsdag 10:00")).ok  # 1 December
+    world.travel(local("2026-12-01T10:20:00"))  # the meeting is running
+    await asyncio.sleep(1.0)  # the bot reads its clock file every 0.1 s
+    taken = await politie.command(room, "!besluit Politie bezoekt het gezin")
+    assert taken.ok and taken.says("decision.recorded") and "#2" in taken.body and "di 1 december 2026" in taken.body
+    detail = await coordinator.command(room, "!overleg 1")
+    assert "Politie bezoekt het gezin" in detail.body and "Eerst een huisbezoek" not in detail.body

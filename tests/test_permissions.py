@@ -52,6 +52,7 @@ EXPECTED = {
     "klaar": ("1", {CASE: MEMBERS}),
     "overleg": ("", {CASE: MEMBERS}),
     "aanwezig": ("1 ja", {CASE: MEMBERS}),
+    "besluit": ("Politie bezoekt het gezin", {CASE: MEMBERS}),
     "plan": ("", {CASE: MEMBERS}),
     "archief": ("", {CASE: MEMBERS}),
     "herinner": ("morgen 10:00 Bellen", {CASE: MEMBERS, DM: EVERYONE}),
