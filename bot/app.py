@@ -91,7 +91,6 @@ class Bot:
         await self._login()
         self.verifier = verification.Verifier(self.client, None, self.config.is_admin)
         await self._cross_sign(store)
-        crypto_store.make_private(store)
         matrix = Matrix(self.client, cross_signed_only=mc.device_trust == "cross_signed")
         self.key_requests = KeyRequests(self.client)
         self.executor = Executor(self.db, matrix, self.config)

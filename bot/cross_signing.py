@@ -8,6 +8,7 @@ import hashlib
 import json
 import logging
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -98,10 +99,6 @@ def load_or_create(store: Path, secret: bytes) -> tuple[Identity, bool]:
     return identity, True
 
 
-def forget(store: Path) -> None:
-    (store / KEYS_FILE).unlink(missing_ok=True)
-
-
 # ---- on the homeserver -------------------------------------------------------------------------------------------
 
 async def _call(client: nio.AsyncClient, method: str, endpoint: str, body: Any) -> tuple[int, dict[str, Any]]:
@@ -109,13 +106,19 @@ async def _call(client: nio.AsyncClient, method: str, endpoint: str, body: Any) 
     response = await client.send(method, path, json.dumps(body), headers={"Content-Type": "application/json"})
     try:
         data = await response.json()
-    except (ValueError, Exception):  # a proxy's HTML error page
+    except Exception:  # a proxy's HTML error page
         data = {}
     return response.status, data
 
 
+async def query_keys(client: nio.AsyncClient, users: Iterable[str]) -> tuple[int, dict[str, Any]]:
+    """/keys/query as the homeserver answers it: devices with their signatures, master and self-signing keys
+    (matrix-nio keeps only the devices)."""
+    return await _call(client, "POST", "keys/query", {"device_keys": {user: [] for user in users}})
+
+
 async def own_keys(client: nio.AsyncClient) -> dict[str, Any]:
-    status, data = await _call(client, "POST", "keys/query", {"device_keys": {client.user_id: []}})
+    status, data = await query_keys(client, [client.user_id])
     if status != 200:
         raise CrossSigningError(f"keys/query failed: {status} {data.get('errcode')}")
     return data

@@ -10,7 +10,7 @@ from typing import Any
 
 from bot import metrics, outbox_writer, pills
 from commands import meetings as meeting_commands
-from commands.base import Context, RoomKind
+from commands.base import Context, Role, RoomKind
 from commands.router import Outcome, dispatch, parse_command_name
 from core.clock import Clock
 from core.config import Config
@@ -60,12 +60,9 @@ class Handler:
         async with self.db.transaction() as tx:
             if not await events.mark_handled(tx, event["event_id"], room_id):
                 return False  # already handled before a crash or restart: never twice
-            kind, case = await self.room_kind(tx, room_id, sender)
-            lang = await users.language(tx, sender) or self.config.bot.language
-            ctx = Context(tx=tx, config=self.config, sender=sender, room_id=room_id, room_kind=kind, lang=lang,
-                          event_id=event["event_id"], now=self.clock.now().astimezone(self.config.tz), case=case,
-                          in_reply_to=in_reply_to if isinstance(in_reply_to, str) else None,
-                          room_encrypted=encrypted)
+            ctx = await self._context(tx, room_id, event, in_reply_to=in_reply_to if isinstance(in_reply_to, str)
+                                      else None, room_encrypted=encrypted)
+            kind = ctx.room_kind
             is_command = parse_command_name(body, self.config.bot.command_prefix) is not None
             if not is_command and kind is not RoomKind.DM:
                 return False
@@ -94,19 +91,25 @@ class Handler:
             tag = await events.tag_of(tx, target)
             if not (tag or "").startswith("meeting:") or not await events.mark_handled(tx, event["event_id"], room_id):
                 return False
-            kind, case = await self.room_kind(tx, room_id, sender)
+            ctx = await self._context(tx, room_id, event)
             _, case_id, number = (tag or "").split(":")
-            if case is None or case.id != case_id or await cases.member(tx, case.id, sender) is None:
+            # Whoever may answer by command (`!aanwezig`: a member of this case) may answer by reacting.
+            if ctx.case is None or ctx.case.id != case_id or not await ctx.has_role(Role.CASE_MEMBER):
                 return False
-            lang = await users.language(tx, sender) or self.config.bot.language
-            ctx = Context(tx=tx, config=self.config, sender=sender, room_id=room_id, room_kind=kind, lang=lang,
-                          event_id=event["event_id"], now=self.clock.now().astimezone(self.config.tz), case=case)
             try:
                 async with tx.savepoint():
                     await meeting_commands.record_answer(ctx, int(number), answer)
             except CommandError:
                 return False  # a meeting cancelled meanwhile: a reaction gets no refusal in return
         return True
+
+    async def _context(self, tx: Tx, room_id: str, event: dict[str, Any], **more: Any) -> Context:
+        """Who acts, where (room kind, case), in which language, at the bot's now."""
+        sender = event.get("sender", "")
+        kind, case = await self.room_kind(tx, room_id, sender)
+        lang = await users.language(tx, sender) or self.config.bot.language
+        return Context(tx=tx, config=self.config, sender=sender, room_id=room_id, room_kind=kind, lang=lang,
+                       event_id=event["event_id"], now=self.clock.now().astimezone(self.config.tz), case=case, **more)
 
     async def undecryptable(self, room_id: str, event: dict[str, Any]) -> bool:
         """An encrypted event whose key never came: say so (once), rather than stay silent."""

@@ -126,12 +126,9 @@ class Matrix:
                     if self._judged.get((user, device.id), 0.0) <= now}
         if not unjudged:
             return
-        path = Api._build_path(["keys", "query"], {"access_token": self.client.access_token})
-        response = await self.client.send("POST", path, json.dumps({"device_keys": {u: [] for u in unjudged}}),
-                                          headers={"Content-Type": "application/json"})
-        if response.status != 200:
-            raise MatrixError("keys/query", response.status, None)
-        keys = await response.json()
+        status, keys = await cross_signing.query_keys(self.client, unjudged)
+        if status != 200:
+            raise MatrixError("keys/query", status, keys.get("errcode"))
         for user in unjudged:
             for device in store.active_user_devices(user):
                 if user == self.client.user_id and device.id == self.client.device_id:
@@ -260,9 +257,6 @@ class Matrix:
         state = _check("room state", await self.client.room_get_state(room_id)).events
         return {e["state_key"] for e in state if e.get("type") == "m.room.member"
                 and (e.get("content") or {}).get("membership") in ("join", "invite")}
-
-    async def joined_member_count(self, room_id: str) -> int:
-        return len(_check("joined_members", await self.client.joined_members(room_id)).members)
 
     async def resolve_alias(self, alias: str) -> str:
         path = Api._build_path(["directory", "room", alias], {"access_token": self.client.access_token})

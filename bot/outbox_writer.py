@@ -28,7 +28,7 @@ from core.intents import (
     UpdateCaseState,
 )
 from core.messages import Msg
-from core.render import render_html
+from core.render import html_document
 from storage import outbox, users
 from storage.db import Tx
 
@@ -82,12 +82,11 @@ async def _items(tx: Tx, config: Config, intent: Intent, room_id: str | None, re
         data = intent.data
         if isinstance(data, Msg):
             to_lang = (intent.user_id and await users.language(tx, intent.user_id)) or bot_lang
-            data = f"<!doctype html><meta charset=utf-8>{render_html(data, to_lang)}".encode()
+            data = html_document(data, to_lang)
         target: dict[str, Any] = {"room_id": intent.room_id} if intent.room_id else {}
         if intent.user_id:
             target["to_user"] = intent.user_id
-        return [("send_file", {**target, "filename": intent.filename, "mimetype": intent.mimetype,
-                               "data": base64.b64encode(data).decode(), "pin": intent.pin})]
+        return [_file(target, intent.filename, intent.mimetype, data, pin=intent.pin)]
     if isinstance(intent, UpdateCaseState):
         return [("case_state", {"case_id": intent.case_id})]
     if isinstance(intent, PurgeRoom):
@@ -111,12 +110,17 @@ def _message(target: dict[str, Any], msg: Msg, lang: str, reply_to: str | None, 
     extra = {"no_report": True} if no_report else {}
     if len(json.dumps(content).encode()) <= MAX_EVENT_CONTENT:
         return [("send", _tagged({**target, "content": content, **extra}, tag))]
-    document = f"<!doctype html><meta charset=utf-8>{render_html(msg, lang)}".encode()
+    document = html_document(msg, lang)
     notice = message_content(Msg.of("answer.as_file", size=len(document)).to(*msg.mentions), lang,
                              reply_to=reply_to)
     return [("send", _tagged({**target, "content": notice, **extra}, tag)),
-            ("send_file", {**target, "filename": f"{msg.key.replace('.', '-')}.html", "mimetype": "text/html",
-                           "data": base64.b64encode(document).decode(), "pin": False, **extra})]
+            _file({**target, **extra}, f"{msg.key.replace('.', '-')}.html", "text/html", document)]
+
+
+def _file(target: dict[str, Any], filename: str, mimetype: str, data: bytes, pin: bool = False
+          ) -> tuple[str, dict[str, Any]]:
+    return ("send_file", {**target, "filename": filename, "mimetype": mimetype,
+                          "data": base64.b64encode(data).decode(), "pin": pin})
 
 
 def _tagged(payload: dict[str, Any], tag: str | None) -> dict[str, Any]:

@@ -23,7 +23,7 @@ async def card_params(tx, config, case: cases.Case, now: datetime) -> dict:
     """What the case card shows; also posted when the room is created."""
     return {
         "case": case,
-        "partners": [config.partner(k).name if config.partner(k) else k for k in await cases.partners(tx, case.id)],
+        "partners": [config.partner_name(k) for k in await cases.partners(tx, case.id)],
         "members": await cases.members(tx, case.id),
         # The plan arrives with their own issues; the card already has their place.
         "next_meeting": next((m.starts_at for m in await meetings.upcoming(tx, case.id, now)),

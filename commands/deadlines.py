@@ -2,7 +2,7 @@
 escalation steps. Pure computation in the configured timezone: wall-clock times stay put across DST changes."""
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Any
 
 from commands.wallclock import local_moment
@@ -11,20 +11,16 @@ from core.config import RemindersConfig
 from storage.schedule import Kind
 
 
-def at_local(day: date, moment: time, tz: Any) -> datetime:
-    """A local wall-clock moment, by the one rule for local time (commands/wallclock.py)."""
-    return local_moment(day, moment, tz)
-
-
 def action_moments(due: date, now: datetime, cal: WorkCalendar, cfg: RemindersConfig,
                    tz: Any) -> list[tuple[datetime, Kind]]:
     """Everything to schedule for an action due on `due`, from `now` on; moments already past are skipped (only
     what fell due while the bot was down is sent late, never what was past when the date was set)."""
-    moments = [(at_local(cal.shift(due, -n), cfg.morning, tz), Kind.ACTION_BEFORE) for n in sorted(set(
+    moments = [(local_moment(cal.shift(due, -n), cfg.morning, tz), Kind.ACTION_BEFORE) for n in sorted(set(
         cfg.before_working_days), reverse=True)]
-    moments.append((at_local(cal.next_working_day(due), cfg.morning, tz), Kind.ACTION_NUDGE))
-    moments.append((at_local(cal.shift(due, cfg.escalate_casusregisseur_after), cfg.morning, tz), Kind.ESCALATE_CASUS))
-    moments.append((at_local(cal.shift(due, cfg.escalate_procesregisseur_after), cfg.morning, tz),
+    moments.append((local_moment(cal.next_working_day(due), cfg.morning, tz), Kind.ACTION_NUDGE))
+    moments.append((local_moment(cal.shift(due, cfg.escalate_casusregisseur_after), cfg.morning, tz),
+                    Kind.ESCALATE_CASUS))
+    moments.append((local_moment(cal.shift(due, cfg.escalate_procesregisseur_after), cfg.morning, tz),
                     Kind.ESCALATE_PROCES))
     seen: set[tuple[datetime, Kind]] = set()
     result = []
@@ -41,9 +37,9 @@ def action_moments(due: date, now: datetime, cal: WorkCalendar, cfg: RemindersCo
 def next_morning(now: datetime, cal: WorkCalendar, cfg: RemindersConfig, tz: Any) -> datetime:
     """The first working-day morning strictly after `now`: one nudge per working day, however long the bot slept."""
     today = now.astimezone(tz).date()
-    candidate = at_local(today, cfg.morning, tz)
+    candidate = local_moment(today, cfg.morning, tz)
     if candidate <= now or not cal.is_working_day(today):
-        candidate = at_local(cal.next_working_day(today), cfg.morning, tz)
+        candidate = local_moment(cal.next_working_day(today), cfg.morning, tz)
     return candidate
 
 

@@ -137,6 +137,11 @@ def render_html(msg: Msg, lang: str) -> Markup:
     return Markup(template(lang, msg.key).render(**params).strip())
 
 
+def html_document(msg: Msg, lang: str) -> bytes:
+    """A message as a stand-alone HTML file (an export, an answer too long for one event)."""
+    return f"<!doctype html><meta charset=utf-8>{render_html(msg, lang)}".encode()
+
+
 def _nl2br(text: str) -> Markup:
     """Keep the line breaks of text a user typed, escaped."""
     return Markup("<br>").join(Markup.escape(text).split("\n"))
