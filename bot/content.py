@@ -7,10 +7,7 @@ from typing import Any
 from markupsafe import Markup
 
 from core.messages import Msg
-from core.render import render
-
-PILL = Markup('<a href="https://matrix.to/#/{0}">{0}</a>')
-
+from core.render import mention, pill_link, render
 
 KEYS_FIELD = "nl.zvh.keys"
 
@@ -24,16 +21,12 @@ def message_keys(msg: Msg) -> list[str]:
     return keys
 
 
-def pill_link(user_id: str) -> str:
-    return f"https://matrix.to/#/{user_id}"
-
-
 def message_content(msg: Msg, lang: str, reply_to: str | None = None) -> dict[str, Any]:
     body, formatted = render(msg, lang)
     mentions = list(dict.fromkeys(msg.mentions))
     missing = [user for user in mentions if pill_link(user) not in formatted]
     if missing:  # every person named in m.mentions is visibly named too
-        formatted = f"{Markup(', ').join(PILL.format(u) for u in missing)}: {formatted}"
+        formatted = f"{Markup(', ').join(mention(u) for u in missing)}: {formatted}"
         body = f"{', '.join(missing)}: {body}"
     content: dict[str, Any] = {
         "msgtype": "m.text" if mentions else "m.notice", "body": body,

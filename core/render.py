@@ -74,7 +74,7 @@ def environment(lang: str) -> Environment:
         tier=_word(lang, "word.tier"),
         when=lambda value: format_when(value, lang),
         day=lambda value: format_day(value, lang),
-        mention=_mention,
+        mention=mention,
         recurrence=lambda spec: render_recurrence(spec, lang),
         nl2br=_nl2br,
     )
@@ -126,9 +126,13 @@ def without_direction_controls(value: Any) -> Any:
     return value
 
 
-def _mention(user_id: str) -> Markup:
+def pill_link(user_id: str) -> str:
+    return f"https://matrix.to/#/{user_id}"
+
+
+def mention(user_id: str) -> Markup:
     """A pill in Matrix clients; the plain body keeps the Matrix ID."""
-    return Markup('<a href="https://matrix.to/#/{0}">{0}</a>').format(user_id)
+    return Markup('<a href="{0}">{1}</a>').format(pill_link(user_id), user_id)
 
 
 def render_html(msg: Msg, lang: str) -> Markup:

@@ -4,7 +4,7 @@ no one; no text a user typed can make the bot mention the whole room."""
 import pytest
 
 from bot import pills
-from bot.content import pill_link
+from core.render import pill_link
 from tests.harness import file_referral, keys_of, notifications, open_case, pill
 
 
