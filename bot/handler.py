@@ -89,16 +89,17 @@ class Handler:
             return False
         async with self.db.transaction() as tx:
             tag = await events.tag_of(tx, target)
-            if not (tag or "").startswith("meeting:") or not await events.mark_handled(tx, event["event_id"], room_id):
+            if not (tag or "").startswith(("meeting:", "series:")) \
+                    or not await events.mark_handled(tx, event["event_id"], room_id):
                 return False
             ctx = await self._context(tx, room_id, event)
-            _, case_id, number = (tag or "").split(":")
             # Whoever may answer by command (`!aanwezig`: a member of this case) may answer by reacting.
-            if ctx.case is None or ctx.case.id != case_id or not await ctx.has_role(Role.CASE_MEMBER):
+            if not await ctx.has_role(Role.CASE_MEMBER):
                 return False
             try:
                 async with tx.savepoint():
-                    await meeting_commands.record_answer(ctx, int(number), answer)
+                    if not await meeting_commands.answer_by_reaction(ctx, tag or "", answer):
+                        return False
             except CommandError:
                 return False  # a meeting cancelled meanwhile: a reaction gets no refusal in return
         return True

@@ -140,7 +140,9 @@ async def create(ctx: Context, who: str, text: str) -> None:
         raise fail("action.no_text", usage=True)
     if len(text) > MAX_TEXT:
         raise fail("action.too_long", max=MAX_TEXT)
-    action = await actions.create(ctx.tx, ctx.room_case.id, text, owner.user, owner.org, due, ctx.sender)
+    meeting = await meetings.running(ctx.tx, ctx.room_case.id, ctx.now)  # agreed at the table: in its minutes
+    action = await actions.create(ctx.tx, ctx.room_case.id, text, owner.user, owner.org, due, ctx.sender,
+                                  meeting.number if meeting else None)
     await reschedule(ctx, action)
     await audit.append(ctx.tx, ctx.sender, "action.created", case_id=ctx.room_case.id, purpose="case",
                        number=action.number)

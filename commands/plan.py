@@ -9,7 +9,8 @@ from commands.base import Choice, Context, Rest, Role, RoomKind, Word, command
 from commands.fields import LIFE_DOMAINS, match_word
 from core.intents import SendFile
 from core.messages import Msg, fail
-from core.render import render_html
+from core.render import html_document
+from storage import archive as archives
 from storage import audit, cases
 from storage import plan as plans
 
@@ -142,9 +143,9 @@ async def adopt(ctx: Context, _: str) -> None:
         raise fail("plan.missing_agreement", orgs=missing, version=current.version)
     title = f"Plan van aanpak {ctx.room_case.id} versie {current.version}"
     # Rendered once, here: the archived bytes, their hash and the posted file are the same document.
-    document = str(render_html(Msg.of("plan.document", plan=current, case_id=ctx.room_case.id, title=title,
-                                      partners={p.key: p.name for p in ctx.config.partners}), ctx.config.bot.language))
-    content = f"<!doctype html><meta charset=utf-8><title>{title}</title>{document}".encode()
+    content = html_document(Msg.of("plan.document", plan=current, case_id=ctx.room_case.id, title=title,
+                                   partners={p.key: p.name for p in ctx.config.partners}), ctx.config.bot.language,
+                            title)
     digest = await plans.adopt(ctx.tx, ctx.room_case.id, current.version, title, content, ctx.sender)
     await audit.append(ctx.tx, ctx.sender, "plan.adopted", case_id=ctx.room_case.id, purpose="plan",
                        version=current.version, sha256=digest)
@@ -160,4 +161,4 @@ async def show_plan(ctx: Context) -> None:
 
 @command("archief", "archive", where=IN_CASE)
 async def archive(ctx: Context) -> None:
-    ctx.reply("plan.archive", documents=[dict(r) for r in await plans.archived(ctx.tx, ctx.room_case.id)])
+    ctx.reply("plan.archive", documents=[dict(r) for r in await archives.listing(ctx.tx, ctx.room_case.id)])

@@ -12,11 +12,13 @@ from commands import (  # noqa: F401
     general,
     intake,
     meetings,
+    minutes,
     partners,
     plan,
     privacy,
     referrals,
     reminders,
+    triage_table,
 )
 from commands.base import REGISTRY, Command, Context, RoomKind, lookup, split_word
 from core.messages import fail

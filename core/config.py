@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import stat
 import tomllib
 from datetime import time
@@ -151,10 +152,38 @@ class RemindersConfig(Strict):
         return value
 
 
+DEFAULT_MEETING_TYPES = {"casusoverleg": "Casusoverleg", "focusoverleg": "Focusoverleg", "jco": "JCO",
+                         "mda": "MDA++", "topx": "Top X", "nazorg": "Nazorgoverleg", "evaluatie": "Evaluatieoverleg"}
+
+
+class MeetingsConfig(Strict):
+    """The tables: their types, series, and the weekly triage table (weegteam)."""
+
+    # Types of table, key (typed after !overleg) and the name shown in invitations, calendars and minutes; the
+    # first is the default.
+    types: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_MEETING_TYPES), min_length=1)
+    # A series (`!overleg elke dinsdag 10:00`) is planned this many times; each occurrence can be moved or cancelled.
+    series_count: int = Field(10, ge=2, le=52)
+    # The triage table: weekday (0 = Monday) and time; referrals filed before the cut-off are on its agenda.
+    triage_weekday: int = Field(1, ge=0, le=6)
+    triage_time: time = time(10, 0)
+    triage_cutoff_weekday: int = Field(0, ge=0, le=6)
+    triage_cutoff_time: time = time(12, 0)
+
+    @field_validator("types")
+    @classmethod
+    def _type_keys(cls, value: dict[str, str]) -> dict[str, str]:
+        bad = [k for k in value if not re.fullmatch(r"[a-z][a-z0-9]{1,19}", k)]
+        if bad:
+            raise ValueError(f"meeting type keys are one lower-case word: {', '.join(bad)}")
+        return value
+
+
 class Config(Strict):
     matrix: MatrixConfig
     bot: BotConfig
     reminders: RemindersConfig = RemindersConfig()
+    meetings: MeetingsConfig = MeetingsConfig()
     partners: list[Partner] = []
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"

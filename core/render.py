@@ -141,9 +141,10 @@ def render_html(msg: Msg, lang: str) -> Markup:
     return Markup(template(lang, msg.key).render(**params).strip())
 
 
-def html_document(msg: Msg, lang: str) -> bytes:
-    """A message as a stand-alone HTML file (an export, an answer too long for one event)."""
-    return f"<!doctype html><meta charset=utf-8>{render_html(msg, lang)}".encode()
+def html_document(msg: Msg, lang: str, title: str | None = None) -> bytes:
+    """A message as a stand-alone HTML file (an export, an answer too long for one event, an archived document)."""
+    head = f"<title>{html.escape(title)}</title>" if title else ""
+    return f"<!doctype html><meta charset=utf-8>{head}{render_html(msg, lang)}".encode()
 
 
 def _nl2br(text: str) -> Markup:

@@ -43,9 +43,13 @@ def toml_value(value: Any) -> str:
     return json.dumps(str(value), ensure_ascii=False)  # a JSON string is a valid TOML basic string
 
 
-def write_config(path: Path, matrix: dict[str, Any], bot: dict[str, Any], partners: list[dict[str, Any]]) -> None:
+def write_config(path: Path, matrix: dict[str, Any], bot: dict[str, Any], partners: list[dict[str, Any]],
+                 sections: dict[str, dict[str, Any]] | None = None) -> None:
+    """sections: further tables ([reminders], [meetings], ...), each {key: value}."""
     lines = ["[matrix]"] + [f"{k} = {toml_value(v)}" for k, v in matrix.items()]
     lines += ["", "[bot]"] + [f"{k} = {toml_value(v)}" for k, v in bot.items()]
+    for name, table in (sections or {}).items():
+        lines += ["", f"[{name}]"] + [f"{k} = {toml_value(v)}" for k, v in table.items()]
     for partner in partners:
         lines += ["", "[[partners]]"] + [f"{k} = {toml_value(v)}" for k, v in partner.items()]
     path.parent.mkdir(parents=True, exist_ok=True)

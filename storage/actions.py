@@ -27,6 +27,7 @@ class Action:
     closed_by: str | None
     closed_at: str | None
     close_note: str | None
+    meeting_number: int | None = None  # agreed at this meeting
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Action:
@@ -40,12 +41,13 @@ class Action:
 
 
 async def create(tx: Tx, case_id: str, text: str, owner_user: str | None, owner_org: str | None,
-                 due: date | None, actor: str) -> Action:
+                 due: date | None, actor: str, meeting_number: int | None = None) -> Action:
     number = await counters.next_value(tx, f"action:{case_id}")
     await tx.execute(
-        "INSERT INTO actions(case_id, number, text, owner_user, owner_org, due_date, status, created_by, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (case_id, number, text, owner_user, owner_org, due.isoformat() if due else None, OPEN, actor, utcnow()),
+        "INSERT INTO actions(case_id, number, text, owner_user, owner_org, due_date, status, created_by, created_at, "
+        "meeting_number) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (case_id, number, text, owner_user, owner_org, due.isoformat() if due else None, OPEN, actor, utcnow(),
+         meeting_number),
     )
     await record(tx, case_id, number, actor, "created", owner=owner_user or owner_org,
                  due=due.isoformat() if due else None)
@@ -72,6 +74,12 @@ async def of_case(tx: Tx, case_id: str, statuses: tuple[str, ...] = (OPEN,)) -> 
     rows = await tx.all(
         f"SELECT * FROM actions WHERE case_id = ? AND status IN ({marks}) "
         "ORDER BY due_date IS NULL, due_date, number", (case_id, *statuses))
+    return [Action.from_row(r) for r in rows]
+
+
+async def agreed_at(tx: Tx, case_id: str, meeting_number: int) -> list[Action]:
+    rows = await tx.all("SELECT * FROM actions WHERE case_id = ? AND meeting_number = ? ORDER BY number",
+                        (case_id, meeting_number))
     return [Action.from_row(r) for r in rows]
 
 

@@ -14,6 +14,7 @@ CASE_TABLES = {
     "reminders": "case_id = ?",
     "action_history": "case_id = ?",
     "meeting_attendance": "case_id = ?",
+    "meeting_agenda": "case_id = ?",
     "decisions": "case_id = ?",
     "meetings": "case_id = ?",
     "plan_agreements": "case_id = ?",

@@ -137,6 +137,22 @@ V8_DECISIONS = [
         decided_by TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (case_id, number))""",
 ]
 
+V9_TABLES = [
+    # The type of table; a series shares the number of its first occurrence and its weekly rule, and each
+    # occurrence keeps the moment it was planned at (the calendar's RECURRENCE-ID) when it is moved.
+    "ALTER TABLE meetings ADD COLUMN kind TEXT",
+    "ALTER TABLE meetings ADD COLUMN series INTEGER",
+    "ALTER TABLE meetings ADD COLUMN series_rule TEXT",
+    "ALTER TABLE meetings ADD COLUMN original_start TEXT",
+    # Set when the minutes are adopted (the document itself is in the archive).
+    "ALTER TABLE meetings ADD COLUMN minutes_sha256 TEXT",
+    """CREATE TABLE meeting_agenda (
+        case_id TEXT NOT NULL, meeting_number INTEGER NOT NULL, number INTEGER NOT NULL, text TEXT NOT NULL,
+        added_by TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (case_id, meeting_number, number))""",
+    # The meeting an action was agreed at, for the minutes.
+    "ALTER TABLE actions ADD COLUMN meeting_number INTEGER",
+]
+
 MIGRATIONS: list[tuple[str, list[str]]] = [
     ("foundation: referrals, cases, outbox, exactly-once bookkeeping, audit log", V1_FOUNDATION),
     ("actions, reminders and the schedule", V2_ACTIONS_AND_SCHEDULE),
@@ -146,4 +162,5 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
     ("encrypted events waiting for their key", V6_WAITING_FOR_KEYS),
     ("attendance at meetings", V7_ATTENDANCE),
     ("decisions", V8_DECISIONS),
+    ("types of table, series, agenda points, minutes, actions agreed at a meeting", V9_TABLES),
 ]

@@ -1,11 +1,10 @@
 """The case's plan (plan van aanpak): items, its version, who agreed to which version; and the archive."""
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 from dataclasses import dataclass
 
-from storage import counters
+from storage import archive, counters
 from storage.db import Tx, utcnow
 
 GOAL, INTERVENTION = "goal", "intervention"
@@ -76,14 +75,6 @@ async def agree(tx: Tx, case_id: str, version: int, org: str, user_id: str) -> N
 
 async def adopt(tx: Tx, case_id: str, version: int, title: str, content: bytes, actor: str) -> str:
     """Archive the adopted version; returns its SHA-256."""
-    digest = hashlib.sha256(content).hexdigest()
-    await tx.execute("INSERT INTO archive(case_id, kind, version, title, content, sha256, created_by, created_at) "
-                     "VALUES (?, 'plan', ?, ?, ?, ?, ?, ?)",
-                     (case_id, version, title, content, digest, actor, utcnow()))
+    digest = await archive.store(tx, case_id, "plan", version, title, content, actor)
     await tx.execute("UPDATE plans SET adopted_version = ? WHERE case_id = ?", (version, case_id))
     return digest
-
-
-async def archived(tx: Tx, case_id: str) -> list[sqlite3.Row]:
-    return await tx.all("SELECT id, kind, version, title, sha256, created_by, created_at FROM archive "
-                        "WHERE case_id = ? ORDER BY id", (case_id,))

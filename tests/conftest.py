@@ -25,11 +25,13 @@ def synapse(tmp_path_factory):
 
 @pytest.fixture
 async def world(synapse, tmp_path, request) -> World:
-    overrides = dict(getattr(request, "param", {}) or {})  # [bot] settings, and [matrix] ones under "matrix"
+    # [bot] settings; [matrix] ones under "matrix"; other tables ([meetings], [reminders]) under their names
+    overrides = dict(getattr(request, "param", {}) or {})
+    sections = {name: overrides.pop(name) for name in ("meetings", "reminders") if name in overrides}
     w = make_world(synapse, tmp_path, bot_admin=request.node.get_closest_marker("bot_admin") is not None,
                    encrypted=request.node.get_closest_marker("e2e") is not None,
                    matrix_overrides=overrides.pop("matrix", None),
-                   screening_encrypted=overrides.pop("screening_encrypted", None), **overrides)
+                   screening_encrypted=overrides.pop("screening_encrypted", None), sections=sections, **overrides)
     clock = request.node.get_closest_marker("clock")
     if clock:  # the bot's clock starts at this local time (Europe/Amsterdam), whatever the date CI runs on
         w.travel(datetime.fromisoformat(clock.args[0]).replace(tzinfo=AMSTERDAM))

@@ -424,7 +424,8 @@ ROLES = ("coordinator", "melder", "politie", "ggz", "buiten", "privacy", "beheer
 
 def make_world(syn: LocalSynapse, workdir: Path, bot_admin: bool = False, encrypted: bool = False,
                homeserver: str | None = None, matrix_overrides: dict[str, Any] | None = None,
-               screening_encrypted: bool | None = None, **bot_overrides: Any) -> World:
+               screening_encrypted: bool | None = None, sections: dict[str, dict[str, Any]] | None = None,
+               **bot_overrides: Any) -> World:
     """bot_admin: the bot's account is a homeserver admin (then retention purges rooms instead of leaving).
     encrypted: case rooms are end-to-end encrypted and users are encrypting clients; otherwise (most tests, for
     speed) case rooms are plain and so are the clients. homeserver: where the bot connects (a proxy), if not
@@ -455,6 +456,7 @@ def make_world(syn: LocalSynapse, workdir: Path, bot_admin: bool = False, encryp
             {"key": "ggz", "name": "GGZ Delfland", "tier": "casus", "contacts": [ids["ggz"]]},
             {"key": "om", "name": "Openbaar Ministerie", "tier": "kern", "contacts": []},
         ],
+        sections=sections,
     )
     return World(syn, workdir, bot_id, bot_password, ids, tokens, screening, BotProcess(config_path,
                  workdir / "bot.log"), config_path, encrypted=encrypted)
