@@ -334,8 +334,8 @@ class Executor:
             await self.matrix.put_state(case.room_id, rooms.CASE_STATE, rooms.case_state(case, self.config))
             levels = await self.matrix.get_state(case.room_id, "m.room.power_levels") or {}
             wanted = rooms.bot_keeps_the_record(levels)
-            if case.status == "closed":  # closing makes the room read-only: the bot alone still writes
-                wanted = rooms.read_only(wanted)
+            # closing makes the room read-only (the bot alone still writes); reopening undoes it
+            wanted = rooms.read_only(wanted) if case.status == "closed" else rooms.writable(wanted)
             if wanted != levels:
                 await self.matrix.put_state(case.room_id, "m.room.power_levels", wanted)
         return None, None

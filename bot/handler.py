@@ -16,7 +16,7 @@ from core.clock import Clock
 from core.config import Config
 from core.intents import React, Reply, RoomMessage
 from core.messages import CommandError, Msg
-from storage import cases, events, users
+from storage import cases, confirmations, events, users
 from storage.db import Database, Tx
 
 log = logging.getLogger(__name__)
@@ -64,8 +64,9 @@ class Handler:
                                       else None, room_encrypted=encrypted)
             kind = ctx.room_kind
             is_command = parse_command_name(body, self.config.bot.command_prefix) is not None
-            if not is_command and kind is not RoomKind.DM:
-                return False
+            if not is_command and kind is not RoomKind.DM \
+                    and await confirmations.pending(tx, room_id, ctx.sender, ctx.now) is None:
+                return False  # conversation, not for the bot
             if self._too_old(event):
                 await self._send_reply(tx, ctx, Msg.of("error.too_old", sent=self._sent_at(event),
                                                        minutes=self.config.bot.max_command_age_minutes))

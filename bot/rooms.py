@@ -57,6 +57,12 @@ def read_only(levels: dict[str, Any]) -> dict[str, Any]:
     return {**levels, "events_default": 100, "events": events}
 
 
+def writable(levels: dict[str, Any]) -> dict[str, Any]:
+    """A reopened case's room: members write again."""
+    events = {k: v for k, v in levels.get("events", {}).items() if k != "m.reaction"}
+    return {**levels, "events_default": 0, "events": events}
+
+
 def case_room(config: Config, bot_user: str, case: Case, members: list[Member], space_id: str | None,
               key: str, room_version: str) -> dict[str, Any]:
     initial_state = [

@@ -3,11 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from commands.base import Choice, Context, Rest, Role, RoomKind, UserArg, command
-from core.intents import UpdateCaseState
+from commands.base import Choice, Context, Role, RoomKind, UserArg, command
 from core.messages import fail
-from storage import actions, audit, cases, meetings, schedule
-from storage.db import iso
+from storage import actions, audit, cases, meetings
 
 LEADS = {"case": {"nl": "casus", "en": "case"}, "process": {"nl": "proces", "en": "process"}}
 
@@ -45,16 +43,3 @@ async def lead(ctx: Context, kind: str, user: str) -> None:
     await audit.append(ctx.tx, ctx.sender, f"case.lead_{kind}", case_id=ctx.room_case.id, purpose="case", user=user)
     ctx.reply("lead.set", kind=kind, user=user)
 
-
-@command("afsluiten", "close", where={RoomKind.CASE: Role.PROCESREGISSEUR}, args=(Rest("reden", "reason"),))
-async def close(ctx: Context, reason: str) -> None:
-    """The procesregisseur closes the case: nothing more is chased, and the retention term starts."""
-    case = ctx.room_case
-    if case.status == "closed":
-        raise fail("case.already_closed", nr=case.id)
-    await cases.close(ctx.tx, case.id, iso(ctx.now), reason[:1000])  # the bot's clock: retention counts from it
-    await schedule.cancel_case(ctx.tx, case.id)
-    await audit.append(ctx.tx, ctx.sender, "case.closed", case_id=case.id, purpose="case")
-    ctx.intents.append(UpdateCaseState(case.id))
-    ctx.reply("case.closed", nr=case.id, reason=reason[:1000], days=ctx.config.bot.retention_days,
-              open_actions=await actions.count_open(ctx.tx, case.id))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from commands import chase, digest, retention
+from commands import chase, closure, digest, retention
 from commands import meetings as meeting_commands
 from commands.recurrence import Recurrence, next_occurrence
 from commands.workdays import WorkCalendar
@@ -60,6 +60,10 @@ class Firing:
             await retention.fire(self)
         elif kind in schedule.MEETING_KINDS:
             await meeting_commands.remind(self)
+        elif kind == Kind.MEMBERS_OUT:
+            await closure.members_out(self)
+        elif kind == Kind.MONITORING_END:
+            await closure.monitoring_end(self)
         return self.intents
 
     # ---- reminders set by users --------------------------------------------------------------------------------

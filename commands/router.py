@@ -9,6 +9,8 @@ from typing import Any
 from commands import (  # noqa: F401
     actions,
     cases,
+    closure,
+    confirm,
     general,
     intake,
     meetings,
@@ -41,6 +43,8 @@ async def dispatch(ctx: Context, body: str) -> Outcome:
     """Run what the message asks. Raises CommandError (with ctx.command set) when it cannot be done."""
     parsed = parse_command_name(body, ctx.config.bot.command_prefix)
     if parsed is None:
+        if ctx.room_kind is not RoomKind.DM:  # `ja` to a question the bot asked here; else conversation
+            return Outcome.ANSWER if await confirm.answer(ctx, body) else Outcome.IGNORED
         if ctx.room_kind is RoomKind.DM:
             ctx.reaction = False
             if not await intake.answer(ctx, body):

@@ -108,6 +108,9 @@ class BotConfig(Strict):
     metrics_host: str = "127.0.0.1"
     # Days after closure before a case's data is deleted (the regional privacy protocol sets the term).
     retention_days: int = Field(5 * 365, ge=1)
+    # Days after closure before the members leave the (read-only) case room, and within which it may be reopened.
+    closed_members_days: int = Field(14, ge=0, le=365)
+    reopen_days: int = Field(90, ge=0, le=3650)
     # An unfinished referral dialogue is dropped after this many hours without an answer (its free text with it).
     intake_expiry_hours: float = Field(24, gt=0)
     themes: list[str] = Field(default_factory=lambda: list(DEFAULT_THEMES), min_length=1)

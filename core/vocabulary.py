@@ -25,6 +25,16 @@ URGENCY = {
     "urgent": {"nl": "spoed", "en": "urgent"},
 }
 
+# Why a case closed: a fixed list, so that the figures can count them.
+CLOSE_REASONS = {
+    "goals_met": {"nl": "doelen bereikt", "en": "goals met"},
+    "scaled_down": {"nl": "afgeschaald naar lokaal", "en": "scaled down to local"},
+    "handed_over": {"nl": "overgedragen", "en": "handed over"},
+    "not_needed": {"nl": "niet meer nodig", "en": "no longer needed"},
+    "moved": {"nl": "betrokkene verhuisd", "en": "person moved"},
+    "other": {"nl": "overig", "en": "other"},
+}
+
 SUBJECT_ROLES = {
     "subject": {"nl": "betrokkene", "en": "subject"},
     "family": {"nl": "gezinslid", "en": "family"},

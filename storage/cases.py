@@ -24,6 +24,8 @@ class Case:
     created_at: str
     closed_at: str | None
     close_reason: str | None = None
+    close_note: str | None = None
+    monitoring_until: str | None = None
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Case:
@@ -121,9 +123,20 @@ async def remove_member(tx: Tx, case_id: str, user_id: str) -> None:
     await tx.execute("DELETE FROM case_members WHERE case_id = ? AND user_id = ?", (case_id, user_id))
 
 
-async def close(tx: Tx, case_id: str, closed_at: str, reason: str) -> None:
-    await tx.execute("UPDATE cases SET status = 'closed', closed_at = ?, close_reason = ? WHERE id = ?",
-                     (closed_at, reason, case_id))
+async def close(tx: Tx, case_id: str, closed_at: str, reason: str, note: str | None = None) -> None:
+    await tx.execute("UPDATE cases SET status = 'closed', closed_at = ?, close_reason = ?, close_note = ?, "
+                     "monitoring_until = NULL WHERE id = ?", (closed_at, reason, note, case_id))
+
+
+async def monitor(tx: Tx, case_id: str, until: str, reason: str, note: str | None) -> None:
+    """Work is done, but the case is watched until `until` before it closes."""
+    await tx.execute("UPDATE cases SET status = 'monitoring', monitoring_until = ?, close_reason = ?, close_note = ? "
+                     "WHERE id = ?", (until, reason, note, case_id))
+
+
+async def reopen(tx: Tx, case_id: str) -> None:
+    await tx.execute("UPDATE cases SET status = 'open', closed_at = NULL, close_reason = NULL, close_note = NULL, "
+                     "monitoring_until = NULL WHERE id = ?", (case_id,))
 
 
 async def with_rooms(tx: Tx) -> list[str]:

@@ -153,6 +153,16 @@ V9_TABLES = [
     "ALTER TABLE actions ADD COLUMN meeting_number INTEGER",
 ]
 
+V10_CLOSURE = [
+    # A step that waits for the person's `ja` in that room (closing a case), until it expires.
+    """CREATE TABLE confirmations (
+        room_id TEXT NOT NULL, user_id TEXT NOT NULL, kind TEXT NOT NULL, payload TEXT NOT NULL,
+        expires_at TEXT NOT NULL, PRIMARY KEY (room_id, user_id))""",
+    # The closure reason is a key from a fixed list (for the figures); what the procesregisseur added is kept apart.
+    "ALTER TABLE cases ADD COLUMN close_note TEXT",
+    "ALTER TABLE cases ADD COLUMN monitoring_until TEXT",
+]
+
 MIGRATIONS: list[tuple[str, list[str]]] = [
     ("foundation: referrals, cases, outbox, exactly-once bookkeeping, audit log", V1_FOUNDATION),
     ("actions, reminders and the schedule", V2_ACTIONS_AND_SCHEDULE),
@@ -163,4 +173,5 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
     ("attendance at meetings", V7_ATTENDANCE),
     ("decisions", V8_DECISIONS),
     ("types of table, series, agenda points, minutes, actions agreed at a meeting", V9_TABLES),
+    ("closure: confirmations, closure notes, monitoring", V10_CLOSURE),
 ]

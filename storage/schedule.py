@@ -24,6 +24,8 @@ class Kind(StrEnum):
     RETENTION = "retention"  # the daily retention run
     MEETING_DAY = "meeting.day_before"  # those invited reminded the day before a meeting
     MEETING_SOON = "meeting.soon"  # and shortly before it
+    MEMBERS_OUT = "case.members_out"  # a closed case's members leave its room after the grace period
+    MONITORING_END = "case.monitoring_end"  # the procesregisseur told that a case's monitoring ends
 
 
 ACTION_KINDS = (Kind.ACTION_BEFORE, Kind.ACTION_NUDGE, Kind.ESCALATE_CASUS, Kind.ESCALATE_PROCES)
@@ -93,3 +95,9 @@ async def next_for(tx: Tx, kinds: tuple[Kind, ...], ref: int) -> datetime | None
 
 async def cancel_case(tx: Tx, case_id: str) -> None:
     await tx.execute(f"UPDATE schedule SET state = '{CANCELLED}' WHERE state = '{PENDING}' AND case_id = ?", (case_id,))
+
+
+async def last_state(tx: Tx, kind: Kind, case_id: str) -> str | None:
+    """What became of the latest item of this kind for the case (pending, fired, cancelled)."""
+    return await tx.value("SELECT state FROM schedule WHERE kind = ? AND case_id = ? ORDER BY id DESC LIMIT 1",
+                          (kind, case_id))

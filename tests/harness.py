@@ -504,3 +504,10 @@ async def escalate(world: World, *partners: str) -> tuple[str, str]:
     room = await coordinator.wait_invite(lambda r, state: any(
         getattr(e, "name", None) and number in e.name for e in state))
     return number, room
+
+
+async def close_case(user: User, room: str, reason: str = "Doelen bereikt") -> Answer:
+    """`!afsluiten <reden>`, then `ja` to the question it asks; the answer to `ja`."""
+    asked = await user.command(room, f"!afsluiten {reason}")
+    assert asked.ok and asked.says("case.close_confirm"), asked.keys
+    return await user.command(room, "ja")

@@ -55,7 +55,8 @@ async def test_lifecycle_survives_sigkill_inside_every_step(world):
     await run(politie, room, "!klaar 1 Huisbezoek gedaan")
     await run(coordinator, room, "!casus")
     await run(coordinator, room, "!afsluiten Doelen bereikt")
-    assert len(sent) == 16  # 32 kill points
+    await run(coordinator, room, "ja")
+    assert len(sent) == 17  # 34 kill points
 
     await asyncio.sleep(SETTLE)
     for user, where, event_id in sent:  # every command answered once, marked once

@@ -12,7 +12,7 @@ import nio
 import pytest
 
 from devserver.provision import call
-from tests.harness import bot_session, file_referral, keys_of, local, open_case, plain, state_of
+from tests.harness import bot_session, close_case, file_referral, keys_of, local, open_case, plain, state_of
 
 SETTLE = 2.0
 
@@ -86,7 +86,7 @@ async def test_the_space_shows_partners_nothing_and_a_closed_room_is_read_only(w
     levels = state[("m.room.power_levels", "")]
     assert levels["redact"] == 100 and levels["events"]["m.room.pinned_events"] == 100  # the record is the bot's
 
-    assert (await coordinator.command(room, "!afsluiten Doelen bereikt")).ok
+    assert (await close_case(coordinator, room)).ok
     await coordinator.wait_for(lambda: state_of(world, world.tokens["coordinator"], room)[
         ("m.room.power_levels", "")].get("events_default") == 100, what="the room read-only")
     refused = await politie.client.room_send(room, "m.room.message", {"msgtype": "m.text", "body": "nog iets"})
@@ -142,7 +142,7 @@ async def test_after_retention_nothing_of_the_case_is_left_in_the_database_file(
     secret = "Zeldzaamwoord-Kwartelkoning"
     assert (await coordinator.command(room, f"!actie politie {secret} bellen voor 15 dec")).ok
     assert (await coordinator.command(room, f"!plan doel huisvesting {secret} woonplek")).ok
-    assert (await coordinator.command(room, "!afsluiten Doelen bereikt")).ok
+    assert (await close_case(coordinator, room)).ok
     with sqlite3.connect(world.workdir / "zvh.db") as db:  # what was sent keeps no content once performed
         payloads = [p for (p,) in db.execute("SELECT payload FROM outbox WHERE state = 'done'")]
     assert payloads and all(p == "{}" for p in payloads)
