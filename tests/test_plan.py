@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from core.render import catalogue
-from tests.harness import Answer, download, open_case, state_of
+from tests.harness import Answer, download, notifications, open_case, state_of
 
 
 def shows(answer: Answer, key: str, field: str, value: object) -> bool:
@@ -115,6 +115,10 @@ async def test_draft_items_changed_and_removed_withdraw_agreements_and_an_adopte
     assert "Politie Haaglanden" in changed.body and "GGZ Delfland" in changed.body
     assert changed.content["msgtype"] == "m.text"  # it asks them to agree again: it rings them
     assert set(changed.content["m.mentions"]["user_ids"]) == {world.ids["politie"], world.ids["ggz"]}
+    withdrawal = await politie.wait_said(room, "plan.agreements_withdrawn", world.bot_id)
+    for name in ("politie", "ggz", "coordinator"):  # the homeserver rings exactly those whose agreement went
+        found = notifications(world, name).get(withdrawal["event_id"])
+        assert bool(found and found["highlight"]) == (name != "coordinator"), name
     assert shows(changed, "plan.show", "plan.version", 3) and "Begeleiding 3x per week (doel #1)" in changed.body
     assert "✅" not in changed.body  # nobody's agreement counts for version 3
 
