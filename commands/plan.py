@@ -191,13 +191,14 @@ async def draft_item(ctx: Context, number: int) -> tuple[plans.Plan, plans.Item]
 @command("plan", "plan", where=IN_CASE, args=(Choice("wijzig", "change", word("wijzig", "change")),
                                               Number("#"), Rest("tekst", "text")))
 async def change(ctx: Context, _: str, number: int, text: str) -> None:
-    """A draft item's new text; for an intervention a goal at the end (`doel 2`) links it anew."""
+    """A draft item's new text; for an intervention a goal at the end (`doel 2`) links it anew, and a goal alone
+    (`!plan wijzig 3 doel 2`) only that."""
     before, item = await draft_item(ctx, number)
     goal, notes = item.goal, list[Msg]()
     if item.kind == plans.INTERVENTION:
         ref = split_goal_ref(text)
         if ref.goal is not None:
-            text = ref.text
+            text = ref.text or (item.text if not ref.bare else "")
             goal, notes = linked_goal(ctx, before, ref)
     version = await plans.change_item(ctx.tx, ctx.room_case.id, number, required_text(ctx, text), goal)
     await audit.append(ctx.tx, ctx.sender, "plan.item_changed", case_id=ctx.room_case.id, purpose="plan",

@@ -120,6 +120,11 @@ async def test_draft_items_changed_and_removed_withdraw_agreements_and_an_adopte
         found = notifications(world, name).get(withdrawal["event_id"])
         assert bool(found and found["highlight"]) == (name != "coordinator"), name
     assert shows(changed, "plan.show", "plan.version", 3) and "Begeleiding 3x per week (doel #1)" in changed.body
+    assert (await politie.command(room, "!plan doel financiën Budgetbeheer")).ok  # goal #3, version 4
+    relinked = await politie.command(room, "!plan wijzig 2 doel 3")  # only the goal it serves
+    assert relinked.ok and "Begeleiding 3x per week (doel #3)" in relinked.body
+    assert (await politie.command(room, "!plan weg 3")).failed  # goal #3 is served by intervention #2
+    assert (await politie.command(room, "!plan wijzig 2 Begeleiding 3x per week doel 1")).ok  # version 6
     assert "✅" not in changed.body  # nobody's agreement counts for version 3
 
     in_use = await politie.command(room, "!plan weg 1")
@@ -130,10 +135,10 @@ async def test_draft_items_changed_and_removed_withdraw_agreements_and_an_adopte
     removed = await ggz.command(room, "!plan remove 2")
     assert removed.ok and removed.says("plan.item_removed") and not removed.says("plan.agreements_withdrawn")
     assert removed.content["msgtype"] == "m.notice" and "Begeleiding" not in removed.body
-    assert re.search(r"\b4\n", removed.body)  # version 4 (in English: shows() reads the Dutch catalogue)
+    assert re.search(r"\b7\n", removed.body)  # version 7 (in English: shows() reads the Dutch catalogue)
     with sqlite3.connect(world.workdir / "zvh.db") as db:
         audited = [row[0] for row in db.execute("SELECT action FROM audit_log WHERE case_id = ?", (number,))]
-    assert audited.count("plan.item_changed") == 1 and audited.count("plan.item_removed") == 1
+    assert audited.count("plan.item_changed") == 3 and audited.count("plan.item_removed") == 1
 
     for user in (politie, ggz, coordinator):
         assert (await user.command(room, "!plan akkoord")).ok
@@ -141,19 +146,19 @@ async def test_draft_items_changed_and_removed_withdraw_agreements_and_an_adopte
     assert adopted.ok
     digest = re.search(r"\b[0-9a-f]{64}\b", adopted.body).group(0)
     card = await politie.command(room, "!casus")
-    assert card.says("plan.status.adopted") and re.search(r"\b4\b", card.body)
+    assert card.says("plan.status.adopted") and re.search(r"\b7\b", card.body)
     frozen = await politie.command(room, "!plan wijzig 1 Andere woonplek")
     assert frozen.failed and frozen.says("plan.adopted_unchangeable")
     refused = await politie.command(room, "!plan herzien")
     assert refused.failed and refused.says("error.not_allowed")
     assert (await coordinator.command(room, f"!regie casus {world.ids['politie']}")).ok
     revised = await politie.command(room, "!plan herzien")
-    assert revised.ok and revised.says("plan.revised") and shows(revised, "plan.show", "plan.version", 5)
+    assert revised.ok and revised.says("plan.revised") and shows(revised, "plan.show", "plan.version", 8)
     assert "Stabiele woonplek" in revised.body  # copied from the adopted version
     again = await coordinator.command(room, "!plan herzien")
     assert again.failed and again.says("plan.draft_open")
     card = await politie.command(room, "!casus")
-    assert card.says("plan.status.revising") and re.search(r"\b5\b", card.body) and re.search(r"\b4\b", card.body)
+    assert card.says("plan.status.revising") and re.search(r"\b8\b", card.body) and re.search(r"\b7\b", card.body)
     assert (await politie.command(room, "!plan wijzig 1 Andere woonplek")).ok
     archive = await politie.command(room, "!archief")  # the adopted version stays as it was archived
     assert archive.body.count("SHA-256") == 1 and digest in archive.body
