@@ -4,8 +4,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from commands.base import Choice, Context, Role, RoomKind, UserArg, command
-from core.messages import fail
+from core.messages import Msg, fail
 from storage import actions, audit, cases, meetings
+from storage import plan as plans
 
 LEADS = {"case": {"nl": "casus", "en": "case"}, "process": {"nl": "proces", "en": "process"}}
 
@@ -23,12 +24,17 @@ async def card_params(tx, config, case: cases.Case, now: datetime) -> dict:
         "case": case,
         "partners": [config.partner_name(k) for k in await cases.partners(tx, case.id)],
         "members": await cases.members(tx, case.id),
-        # The plan arrives with their own issues; the card already has their place.
         "next_meeting": next((m.starts_at for m in await meetings.upcoming(tx, case.id, now)),
                              None),
         "open_actions": await actions.count_open(tx, case.id),
-        "plan_version": None,
+        "plan": plan_status(await plans.get(tx, case.id)),
     }
+
+
+def plan_status(plan: plans.Plan) -> Msg:
+    """The plan's line on the card: its version and whether it is a draft, adopted, or a draft after an adopted
+    version."""
+    return Msg.of(f"plan.status.{plan.state}", version=plan.version, adopted_version=plan.adopted_version)
 
 
 @command("regie", "lead", where={RoomKind.CASE: Role.PROCESREGISSEUR},

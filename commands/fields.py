@@ -1,6 +1,7 @@
 """The referral's intake fields: names in both languages, and how each answer is read and checked."""
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from collections.abc import Callable
@@ -11,7 +12,7 @@ from typing import Any
 from commands.base import parse_partner_keys
 from core.config import Config
 from core.messages import fail
-from core.vocabulary import LIFE_DOMAINS, REFERRAL_FIELDS, SUBJECT_ROLES, URGENCY
+from core.vocabulary import DOMAIN_ALIASES, LIFE_DOMAINS, REFERRAL_FIELDS, SUBJECT_ROLES, URGENCY
 
 YES = {"ja", "yes", "j", "y"}
 NO = {"nee", "no", "n"}
@@ -33,6 +34,49 @@ def match_word(answer: str, options: dict[str, dict[str, str]]) -> str | None:
         if folded in {fold(key), *(fold(label) for label in labels.values())}:
             return key
     return None
+
+
+# Every way to write a life domain, folded: its key, its names in both languages and its short forms.
+DOMAIN_WORDS = {fold(word): key for key, labels in LIFE_DOMAINS.items()
+                for word in (key, *labels.values(), *DOMAIN_ALIASES.get(key, ()))}
+DOMAIN_MAX_WORDS = 4  # the longest way to write one ("work and education", "werk & opleiding")
+NEAREST_DOMAIN_CUTOFF = 0.75  # how alike a typo must be to be suggested: "huisvestign", not "maanreizen"
+
+
+def match_domain(answer: str) -> str | None:
+    """The life domain (its key) a whole answer names, by name in either language or short form."""
+    return DOMAIN_WORDS.get(fold(answer))
+
+
+def read_domain(text: str) -> tuple[str | None, str, str | None]:
+    """The life domain a text starts with, whose name may take several words ("geestelijke gezondheid Rust"):
+    (key, the rest, None). Else (None, what was taken for the domain, the nearest domain or None), to suggest."""
+    words = text.split()
+    for n in range(min(DOMAIN_MAX_WORDS, len(words)), 0, -1):
+        if not fold(words[n - 1]):  # a name never ends on "en"/"&": "werk en inkomen" is werk, then text
+            continue
+        key = match_domain(" ".join(words[:n]))
+        if key:
+            return key, text.split(None, n)[n] if len(words) > n else "", None
+    return None, *nearest_domain(words)
+
+
+def nearest_domain(words: list[str]) -> tuple[str, str | None]:
+    """A typo's nearest domain, over the first one to four words: (the words it was read from, key or None).
+    difflib, as the router's command suggestions: a handful of short names needs no faster matcher."""
+    best: tuple[float, int, str | None] = (0.0, 1, None)
+    for n in range(1, min(DOMAIN_MAX_WORDS, len(words)) + 1):
+        folded = fold(" ".join(words[:n]))
+        for candidate, key in DOMAIN_WORDS.items():
+            score = difflib.SequenceMatcher(None, folded, candidate).ratio()
+            if len(folded) >= 5 and candidate.startswith(folded):  # half a name: "geestelijke"
+                score = max(score, NEAREST_DOMAIN_CUTOFF)
+            if score > best[0]:
+                best = (score, n, key)
+    score, n, nearest = best
+    if nearest is None or score < NEAREST_DOMAIN_CUTOFF:
+        return (words[0] if words else ""), None
+    return " ".join(words[:n]), nearest
 
 
 @dataclass(frozen=True)
@@ -98,7 +142,7 @@ def read_domains(answer: str, config: Config, now: datetime) -> list[str]:
     found: list[str] = []
     unknown: list[str] = []
     for word in words:
-        key = match_word(word, LIFE_DOMAINS)
+        key = match_domain(word)
         (found if key else unknown).append(key or word)
     if unknown:
         raise fail("intake.invalid.leefgebieden", value=", ".join(unknown), options=list(LIFE_DOMAINS))

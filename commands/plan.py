@@ -3,11 +3,15 @@ evaluation date; every organisation in the case agrees to the current version, t
 it: rendered, archived unchangeable with its SHA-256, posted and pinned in the room."""
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from typing import Any
+
 from commands import dates
 from commands.actions import date_error
-from commands.base import Choice, Context, Rest, Role, RoomKind, Word, command
-from commands.fields import LIFE_DOMAINS, match_word
-from core.intents import SendFile
+from commands.base import Arg, Choice, Context, Number, Rest, Role, RoomKind, Word, command
+from commands.fields import LIFE_DOMAINS, read_domain
+from core.intents import Reply, SendFile
 from core.messages import Msg, fail
 from core.render import html_document
 from storage import archive as archives
@@ -24,10 +28,92 @@ def word(nl: str, en: str) -> dict[str, dict[str, str]]:
     return {nl: {"nl": nl, "en": en}}
 
 
+class Domain(Arg):
+    """A life domain, as people write it: its name in one or more words ("geestelijke gezondheid"), in Dutch or
+    English, or a short form ("ggz", "schulden", "wonen"); a typo is refused with the nearest domain."""
+
+    def parse(self, ctx: Context, text: str) -> tuple[Any, str]:
+        key, rest, nearest = read_domain(text)
+        if key is None:
+            raise fail("plan.bad_domain", usage=True, value=rest, suggestion=nearest,
+                       options=", ".join(label[ctx.lang] for label in LIFE_DOMAINS.values()))
+        return key, rest
+
+
+# A goal named at the end of an intervention's text: "doel 1", "goal #1", "#1", or a number alone.
+GOAL_AT_END = re.compile(r"^(?P<text>.*?)(?:^|\s+)(?:(?:doel|goal)\s*#?\s*(?P<named>\d{1,6})|#(?P<hash>\d{1,6})"
+                         r"|(?P<bare>\d{1,6}))\s*$", re.S | re.I)
+
+
+@dataclass(frozen=True)
+class GoalRef:
+    text: str
+    goal: int | None = None
+    bare: bool = False  # a number alone at the end: the goal, or part of the text?
+
+
+def split_goal_ref(text: str) -> GoalRef:
+    """The text and the goal it names at its end. A number alone at the end is marked `bare`: it is read as the
+    goal only if that goal exists (see linked_goal)."""
+    match = GOAL_AT_END.match(text.strip())
+    if not match:
+        return GoalRef(text.strip())
+    number = match["named"] or match["hash"] or match["bare"]
+    return GoalRef(match["text"].strip(), int(number), bare=match["bare"] is not None)
+
+
+class TextAndGoal(Rest):
+    """The rest of the line, and a goal it may name at its end: usage `<tekst> [doel #]`."""
+
+    GOAL = {"nl": "doel", "en": "goal"}
+
+    def usage(self, lang: str) -> str:
+        return f"{super().usage(lang)} [{self.GOAL[lang]} #]"
+
+    def parse(self, ctx: Context, text: str) -> tuple[Any, str]:
+        whole, rest = super().parse(ctx, text)
+        return split_goal_ref(whole), rest
+
+
+def linked_goal(ctx: Context, current: plans.Plan, ref: GoalRef) -> tuple[int | None, list[Msg]]:
+    """The goal an intervention serves, and what to tell about how it was read. A number alone at the end is
+    understood as the goal when that goal exists (the answer says so, and `!plan wijzig` undoes it); when it does
+    not, nothing is stored and the answer asks whether that goal was meant."""
+    if ref.goal is None:
+        return None, []
+    if ref.goal not in current.goals:
+        raise fail("plan.bare_number" if ref.bare else "plan.no_such_goal", usage=True, number=ref.goal,
+                   goals=current.goals, text=ref.text)
+    if not ref.bare:
+        return ref.goal, []
+    return ref.goal, [Msg.of("plan.read_as_goal", number=ref.goal, prefix=ctx.config.bot.command_prefix)]
+
+
+def required_text(ctx: Context, text: str) -> str:
+    if not text:
+        raise fail("error.missing_argument", usage=True, name={"nl": "tekst", "en": "text"}[ctx.lang])
+    return text
+
+
+async def show_msg(ctx: Context) -> Msg:
+    return Msg.of("plan.show", plan=await plans.get(ctx.tx, ctx.room_case.id), case_id=ctx.room_case.id,
+                  needed=await needed_orgs(ctx), partners={p.key: p.name for p in ctx.config.partners})
+
+
 async def show(ctx: Context) -> None:
-    current = await plans.get(ctx.tx, ctx.room_case.id)
-    ctx.reply("plan.show", plan=current, case_id=ctx.room_case.id, needed=await needed_orgs(ctx),
-              partners={p.key: p.name for p in ctx.config.partners})
+    ctx.intents.append(Reply(await show_msg(ctx)))
+
+
+async def answer_change(ctx: Context, before: plans.Plan, *notes: Msg) -> None:
+    """After a change: what was done, and the plan. A change to a draft withdraws the agreements given to it
+    (they were for the text as it was): the answer says whose, and mentions those who gave them, so it notifies
+    them."""
+    withdrawn = {} if before.adopted else before.agreed
+    users = [user for user in withdrawn.values() if user != ctx.sender]
+    ctx.ask(users, "plan.updated", notes=list(notes), plan=await show_msg(ctx), withdrawn=Msg.of(
+        "plan.agreements_withdrawn", agreed=list(withdrawn.items()), version=before.version,
+        partners={p.key: p.name for p in ctx.config.partners}, prefix=ctx.config.bot.command_prefix)
+        if withdrawn else None)
 
 
 async def needed_orgs(ctx: Context) -> list[str]:
@@ -48,41 +134,33 @@ async def organisation(ctx: Context) -> str:
     raise fail("plan.no_organisation")
 
 
-@command("plan", "plan", where=IN_CASE, args=(Choice("doel", "goal", word("doel", "goal")), Word("leefgebied",
-                                                                                                  "domain"),
-                                              Rest("tekst", "text")))
+@command("plan", "plan", where=IN_CASE, args=(Choice("doel", "goal", word("doel", "goal")),
+                                              Domain("leefgebied", "domain"), Rest("tekst", "text")))
 async def goal(ctx: Context, _: str, domain: str, text: str) -> None:
     ctx.require_open_case()
-    key = match_word(domain, LIFE_DOMAINS)
-    if key is None:
-        raise fail("plan.bad_domain", usage=True, value=domain,
-                   options=", ".join(label[ctx.lang] for label in LIFE_DOMAINS.values()))
-    number = await plans.add_item(ctx.tx, ctx.room_case.id, plans.GOAL, text, ctx.sender, domain=key)
+    before = await plans.get(ctx.tx, ctx.room_case.id)
+    number = await plans.add_item(ctx.tx, ctx.room_case.id, plans.GOAL, required_text(ctx, text), ctx.sender,
+                                  domain=domain)
     await audit.append(ctx.tx, ctx.sender, "plan.goal_added", case_id=ctx.room_case.id, purpose="plan", number=number)
-    await show(ctx)
+    await answer_change(ctx, before)
 
 
 @command("plan", "plan", where=IN_CASE, args=(Choice("interventie", "intervention",
                                                      word("interventie", "intervention")),
                                               Choice("soort", "kind", MEASURES), Word("partner"),
-                                              Rest("tekst [doel #]", "text [goal #]")))
-async def intervention(ctx: Context, _: str, measure: str, partner: str, text: str) -> None:
+                                              TextAndGoal("tekst", "text")))
+async def intervention(ctx: Context, _: str, measure: str, partner: str, ref: GoalRef) -> None:
     ctx.require_open_case()
     if ctx.config.partner(partner) is None:
         raise fail("error.unknown_partner", usage=True, value=partner,
                    known=", ".join(p.key for p in ctx.config.partners))
-    goal_ref = None
-    words = text.rsplit(None, 2)
-    if len(words) == 3 and words[1].lower() in ("doel", "goal") and words[2].lstrip("#").isdigit():
-        text, goal_ref = words[0], int(words[2].lstrip("#"))
-        current = await plans.get(ctx.tx, ctx.room_case.id)
-        if not any(i.number == goal_ref and i.kind == plans.GOAL for i in current.items):
-            raise fail("plan.no_such_goal", number=goal_ref)
-    number = await plans.add_item(ctx.tx, ctx.room_case.id, plans.INTERVENTION, text, ctx.sender, measure=measure,
-                                  partner=partner.lower(), goal=goal_ref)
+    before = await plans.get(ctx.tx, ctx.room_case.id)
+    goal_ref, notes = linked_goal(ctx, before, ref)
+    number = await plans.add_item(ctx.tx, ctx.room_case.id, plans.INTERVENTION, required_text(ctx, ref.text),
+                                  ctx.sender, measure=measure, partner=partner.lower(), goal=goal_ref)
     await audit.append(ctx.tx, ctx.sender, "plan.intervention_added", case_id=ctx.room_case.id, purpose="plan",
                        number=number)
-    await show(ctx)
+    await answer_change(ctx, before, *notes)
 
 
 @command("plan", "plan", where=IN_CASE, args=(Choice("evaluatie", "review", word("evaluatie", "review")),
@@ -93,9 +171,70 @@ async def review(ctx: Context, _: str, text: str) -> None:
         day = dates.parse_due_date(text, ctx.now)
     except dates.DateError as exc:
         raise date_error(exc) from None
+    before = await plans.get(ctx.tx, ctx.room_case.id)
     await plans.set_review(ctx.tx, ctx.room_case.id, day.isoformat())
     await audit.append(ctx.tx, ctx.sender, "plan.review_set", case_id=ctx.room_case.id, purpose="plan")
-    await show(ctx)
+    await answer_change(ctx, before)
+
+
+async def draft_item(ctx: Context, number: int) -> tuple[plans.Plan, plans.Item]:
+    """The plan and one of its items, for a change: only a draft changes; the adopted version is revised first."""
+    ctx.require_open_case()
+    current = await plans.get(ctx.tx, ctx.room_case.id)
+    if current.adopted:
+        raise fail("plan.adopted_unchangeable", version=current.version, prefix=ctx.config.bot.command_prefix)
+    item = current.item(number)
+    if item is None:
+        raise fail("plan.no_such_item", usage=True, number=number, numbers=[i.number for i in current.items])
+    return current, item
+
+
+@command("plan", "plan", where=IN_CASE, args=(Choice("wijzig", "change", word("wijzig", "change")),
+                                              Number("#"), Rest("tekst", "text")))
+async def change(ctx: Context, _: str, number: int, text: str) -> None:
+    """A draft item's new text; for an intervention a goal at the end (`doel 2`) links it anew, and a goal alone
+    (`!plan wijzig 3 doel 2`) only that."""
+    before, item = await draft_item(ctx, number)
+    goal, notes = item.goal, list[Msg]()
+    if item.kind == plans.INTERVENTION:
+        ref = split_goal_ref(text)
+        if ref.goal is not None:
+            text = ref.text or (item.text if not ref.bare else "")
+            goal, notes = linked_goal(ctx, before, ref)
+    version = await plans.change_item(ctx.tx, ctx.room_case.id, number, required_text(ctx, text), goal)
+    await audit.append(ctx.tx, ctx.sender, "plan.item_changed", case_id=ctx.room_case.id, purpose="plan",
+                       number=number, version=version)
+    await answer_change(ctx, before, Msg.of("plan.item_changed", number=number), *notes)
+
+
+@command("plan", "plan", where=IN_CASE, args=(Choice("weg", "remove", word("weg", "remove")), Number("#")))
+async def remove(ctx: Context, _: str, number: int) -> None:
+    """A draft item removed; a goal only once no intervention serves it any more."""
+    before, item = await draft_item(ctx, number)
+    serving = [i.number for i in before.items if i.goal == number]
+    if item.kind == plans.GOAL and serving:
+        raise fail("plan.goal_in_use", number=number, interventions=serving, prefix=ctx.config.bot.command_prefix)
+    version = await plans.remove_item(ctx.tx, ctx.room_case.id, number)
+    await audit.append(ctx.tx, ctx.sender, "plan.item_removed", case_id=ctx.room_case.id, purpose="plan",
+                       number=number, version=version)
+    await answer_change(ctx, before, Msg.of("plan.item_removed", number=number))
+
+
+@command("plan", "plan", where=IN_CASE, role=Role.CASUSREGISSEUR,
+         args=(Choice("herzien", "revise", word("herzien", "revise")),))
+async def revise(ctx: Context, _: str) -> None:
+    """A new draft from the adopted version (the procesregisseur or the casusregisseur); the adopted version stays
+    in the archive as it was adopted."""
+    ctx.require_open_case()
+    current = await plans.get(ctx.tx, ctx.room_case.id)
+    if current.adopted_version is None:
+        raise fail("plan.nothing_adopted", prefix=ctx.config.bot.command_prefix)
+    if not current.adopted:
+        raise fail("plan.draft_open", version=current.version, adopted_version=current.adopted_version)
+    version = await plans.revise(ctx.tx, ctx.room_case.id)
+    await audit.append(ctx.tx, ctx.sender, "plan.revised", case_id=ctx.room_case.id, purpose="plan",
+                       version=version, adopted_version=current.adopted_version)
+    ctx.reply("plan.revised", version=version, adopted_version=current.adopted_version, plan=await show_msg(ctx))
 
 
 async def current_draft(ctx: Context) -> plans.Plan:

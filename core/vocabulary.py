@@ -19,6 +19,27 @@ LIFE_DOMAINS: dict[str, dict[str, str]] = {
     "justitie": {"nl": "justitie", "en": "justice"},
 }
 
+# What people type for a life domain besides its name (Dutch and English alike; accents, case and "en"/"and"/"&"
+# do not matter): short forms and the older ZRM names. Only words that point to one domain; "gezondheid" or "adl"
+# alone could be two, and get a suggestion instead.
+DOMAIN_ALIASES: dict[str, tuple[str, ...]] = {
+    "financien": ("financiën", "financieel", "geld", "schulden", "schuld", "inkomen", "finance", "money", "debts",
+                  "debt", "income"),
+    "werk_opleiding": ("werk", "opleiding", "werk en opleiding", "school", "onderwijs", "baan", "work", "education",
+                       "job", "employment"),
+    "tijdsbesteding": ("dagbesteding", "vrije tijd", "daytime", "day activities", "leisure"),
+    "huisvesting": ("wonen", "woning", "woonruimte", "housing", "home", "accommodation"),
+    "huiselijke_relaties": ("relaties", "gezin", "thuis", "relationships", "family", "domestic"),
+    "geestelijke_gezondheid": ("ggz", "psyche", "psychisch", "mentaal", "mental", "mental health"),
+    "lichamelijke_gezondheid": ("lichamelijk", "somatiek", "somatisch", "physical", "physical health"),
+    "middelengebruik": ("verslaving", "middelen", "drugs", "alcohol", "addiction", "substances", "substance use"),
+    "basale_adl": ("adl basaal", "zelfzorg", "self-care", "self care", "basic adl"),
+    "instrumentele_adl": ("iadl", "huishouden", "instrumental adl"),
+    "sociaal_netwerk": ("netwerk", "sociale contacten", "network", "social network"),
+    "maatschappelijke_participatie": ("participatie", "meedoen", "participation", "community participation"),
+    "justitie": ("justitieel", "criminaliteit", "justice", "crime", "criminal justice"),
+}
+
 URGENCY = {
     "normal": {"nl": "normaal", "en": "normal"},
     "high": {"nl": "hoog", "en": "high"},

@@ -34,6 +34,27 @@ class Plan:
     items: list[Item]
     agreed: dict[str, str]  # organisation -> who agreed, for the current version
 
+    @property
+    def adopted(self) -> bool:
+        """The current version is the adopted one (no draft after it)."""
+        return self.version > 0 and self.version == self.adopted_version
+
+    @property
+    def state(self) -> str:
+        """Where the plan stands: none (yet), draft, adopted, or revising (a draft after an adopted version)."""
+        if not self.version:
+            return "none"
+        if self.adopted:
+            return "adopted"
+        return "revising" if self.adopted_version else "draft"
+
+    def item(self, number: int) -> Item | None:
+        return next((i for i in self.items if i.number == number), None)
+
+    @property
+    def goals(self) -> list[int]:
+        return [i.number for i in self.items if i.kind == GOAL]
+
 
 async def get(tx: Tx, case_id: str) -> Plan:
     row = await tx.one("SELECT version, review_date, adopted_version FROM plans WHERE case_id = ?", (case_id,))
@@ -61,6 +82,25 @@ async def add_item(tx: Tx, case_id: str, kind: str, text: str, actor: str, domai
         (case_id, number, kind, domain, measure, partner, goal, text, actor, utcnow()))
     await changed(tx, case_id)
     return number
+
+
+async def change_item(tx: Tx, case_id: str, number: int, text: str, goal: int | None) -> int:
+    """A draft item's new text (and, for an intervention, the goal it serves); returns the new version."""
+    await tx.execute("UPDATE plan_items SET text = ?, goal = ? WHERE case_id = ? AND number = ?",
+                     (text, goal, case_id, number))
+    return await changed(tx, case_id)
+
+
+async def remove_item(tx: Tx, case_id: str, number: int) -> int:
+    """A draft item removed (adopted versions keep it in their archived document); returns the new version."""
+    await tx.execute("DELETE FROM plan_items WHERE case_id = ? AND number = ?", (case_id, number))
+    return await changed(tx, case_id)
+
+
+async def revise(tx: Tx, case_id: str) -> int:
+    """A new draft after the adopted version, with the same items: the adopted one stays in the archive as it was.
+    Returns the draft's version."""
+    return await changed(tx, case_id)
 
 
 async def set_review(tx: Tx, case_id: str, day: str) -> None:

@@ -6,8 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from commands.base import REGISTRY, Context, RoomKind
-from commands.fields import read_domains, read_informed, read_subjects
+from commands.base import REGISTRY, Context, RoomKind, lookup
+from commands.fields import read_domain, read_domains, read_informed, read_subjects
+from commands.plan import GoalRef, split_goal_ref
 from commands.router import dispatch
 from core.config import load_config
 from core.messages import CommandError, Msg
@@ -129,3 +130,62 @@ async def test_overlong_text_is_refused_with_the_usage(tmp_path):
         with pytest.raises(CommandError) as refused:
             await dispatch(ctx, "!herinner morgen 10:00 " + "x" * 5000)
         assert "te lang (maximaal 2000 tekens)" in render(refused.value.msg, "nl")[0]
+
+
+# The thirteen ZRM life domains as DOMAIN.md writes them, each followed by the goal's text.
+ZRM_AS_WRITTEN = {
+    "financien": "financien", "werk & opleiding": "werk_opleiding", "tijdsbesteding": "tijdsbesteding",
+    "huisvesting": "huisvesting", "huiselijke relaties": "huiselijke_relaties",
+    "geestelijke gezondheid": "geestelijke_gezondheid", "lichamelijke gezondheid": "lichamelijke_gezondheid",
+    "middelengebruik": "middelengebruik", "basale ADL": "basale_adl", "instrumentele ADL": "instrumentele_adl",
+    "sociaal netwerk": "sociaal_netwerk", "maatschappelijke participatie": "maatschappelijke_participatie",
+    "justitie": "justitie",
+}
+
+
+def test_every_life_domain_is_read_as_written_in_any_case_and_with_or_without_accents():
+    for written, key in ZRM_AS_WRITTEN.items():
+        for variant in (written, written.upper(), written.title()):
+            assert read_domain(f"{variant} Rust en regelmaat") == (key, "Rust en regelmaat", None), variant
+    assert read_domain("financiën Schulden saneren")[0] == "financien"
+    assert read_domain("werk en opleiding Baan")[:2] == ("werk_opleiding", "Baan")
+    assert read_domain("work and education Job")[:2] == ("werk_opleiding", "Job")
+    # "en" does not end a name: "werk en inkomen" is the domain werk, then the text.
+    assert read_domain("werk en inkomen regelen")[:2] == ("werk_opleiding", "en inkomen regelen")
+
+
+def test_short_forms_and_english_names_of_life_domains():
+    for short, key in {"ggz": "geestelijke_gezondheid", "schulden": "financien", "financien": "financien",
+                       "wonen": "huisvesting", "werk": "werk_opleiding", "verslaving": "middelengebruik",
+                       "dagbesteding": "tijdsbesteding", "mental health": "geestelijke_gezondheid",
+                       "housing": "huisvesting", "debts": "financien", "addiction": "middelengebruik",
+                       "substance use": "middelengebruik", "justice": "justitie"}.items():
+        assert read_domain(f"{short} x")[:2] == (key, "x"), short
+    assert read_domains("GGZ, wonen, schulden", None, None) == ["geestelijke_gezondheid", "huisvesting", "financien"]
+
+
+def test_a_mistyped_life_domain_gets_the_nearest_as_a_suggestion():
+    assert read_domain("geestelijke gezondhied Rust") == (None, "geestelijke gezondhied", "geestelijke_gezondheid")
+    assert read_domain("huisvestign Woning")[2] == "huisvesting"
+    assert read_domain("financein Schulden")[2] == "financien"
+    assert read_domain("geestelijke")[2] == "geestelijke_gezondheid"  # half a name
+    assert read_domain("maanreizen Iets") == (None, "maanreizen", None)  # nothing near: no suggestion
+
+
+def test_a_goal_at_the_end_of_an_intervention():
+    assert split_goal_ref("Ambulante begeleiding 2x per week doel #1") == GoalRef(
+        "Ambulante begeleiding 2x per week", 1)
+    assert split_goal_ref("Begeleiding goal 12") == GoalRef("Begeleiding", 12)
+    assert split_goal_ref("Begeleiding DOEL 3") == GoalRef("Begeleiding", 3)
+    assert split_goal_ref("Begeleiding #2") == GoalRef("Begeleiding", 2)
+    assert split_goal_ref("ggz behandeling 1") == GoalRef("ggz behandeling", 1, bare=True)
+    assert split_goal_ref("behandeling fase2") == GoalRef("behandeling fase2")
+    assert split_goal_ref("2x per week begeleiding") == GoalRef("2x per week begeleiding")
+    assert split_goal_ref("doel 1") == GoalRef("", 1)
+
+
+def test_the_intervention_usage_shows_the_goal_it_may_serve():
+    plan = lookup("plan")
+    form = next(f for f in plan.forms if f.handler.__name__ == "intervention")
+    assert form.usage("nl", "!plan").endswith("<tekst> [doel #]")
+    assert form.usage("en", "!plan").endswith("<text> [goal #]")

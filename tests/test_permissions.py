@@ -127,6 +127,7 @@ FORM_ROLES = {
     ("partner", "toevoegen @nieuw:ggz.example"): {CASE: {"procesregisseur"}},
     ("partner", "verwijderen ggz"): {CASE: {"procesregisseur"}},
     ("plan", "vaststellen"): {CASE: {"procesregisseur"}},
+    ("plan", "herzien"): {CASE: {"procesregisseur", "casusregisseur"}},
 }
 
 

@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from core.render import catalogue
-from tests.harness import Answer, download, open_case, state_of
+from tests.harness import Answer, download, notifications, open_case, state_of
 
 
 def shows(answer: Answer, key: str, field: str, value: object) -> bool:
@@ -66,3 +66,99 @@ async def test_plan_agreed_adopted_archived_and_pinned(world):
     changed = await politie.command(room, "!plan doel tijdsbesteding Dagbesteding vinden")
     assert changed.ok and shows(changed, "plan.show", "plan.version", 4)
     assert shows(changed, "plan.show", "plan.adopted_version", 3)
+
+
+async def test_plan_as_people_type_it_domains_in_words_short_forms_and_goals_at_the_end(world):
+    number, room = await open_case(world, "politie", "ggz", members=("politie", "ggz"))
+    politie, ggz = [await world.user(n) for n in ("politie", "ggz")]
+    two_words = await politie.command(room, "!plan doel Geestelijke Gezondheid Rust en een vaste behandelaar")
+    assert two_words.ok and re.search(r"#1\b.*geestelijke gezondheid: Rust en een vaste behandelaar", two_words.body)
+    for typed, shown in (("ggz", "geestelijke gezondheid"), ("schulden", "financiën"), ("wonen", "huisvesting"),
+                         ("werk en opleiding", "werk & opleiding")):
+        answer = await politie.command(room, f"!plan doel {typed} Voor {typed}")
+        assert answer.ok and f"{shown}: Voor {typed}" in answer.body, answer.body
+    typo = await politie.command(room, "!plan doel geestelijke gezondhied Iets")
+    assert typo.failed and typo.says("plan.bad_domain") and "geestelijke gezondhied" in typo.body
+    assert "Bedoelt u geestelijke gezondheid?" in typo.body and "<leefgebied>" in typo.body  # suggestion, usage
+    assert (await ggz.command(room, "!taal en")).ok
+    english = await ggz.command(room, "!plan goal mental health Weekly contact")
+    assert english.ok and "mental health: Weekly contact" in english.body
+
+    linked = await ggz.command(room, "!plan intervention care ggz Ambulant treatment goal 1")
+    assert linked.ok and "Ambulant treatment (goal #1)" in linked.body and not linked.says("plan.read_as_goal")
+    bare = await politie.command(room, "!plan interventie zorg ggz ggz behandeling 2")
+    assert bare.ok and bare.says("plan.read_as_goal") and "ggz behandeling (doel #2)" in bare.body
+    asked = await politie.command(room, "!plan interventie straf politie Taakstraf 40")
+    assert asked.failed and asked.says("plan.bare_number") and "[doel #]" in asked.body, asked.body
+    missing = await politie.command(room, "!plan interventie straf politie Taakstraf doel 40")
+    assert missing.failed and missing.says("plan.no_such_goal") and "[doel #]" in missing.body
+    shown = await politie.command(room, "!plan")
+    assert shows(shown, "plan.show", "plan.version", 8) and "Taakstraf" not in shown.body  # nothing stored
+    usage = await politie.command(room, "!plan interventie")
+    assert usage.failed and "<tekst> [doel #]" in usage.body, usage.body
+
+
+async def test_draft_items_changed_and_removed_withdraw_agreements_and_an_adopted_plan_is_revised(world):
+    number, room = await open_case(world, "politie", "ggz", members=("politie", "ggz"))
+    coordinator, politie, ggz = [await world.user(n) for n in ("coordinator", "politie", "ggz")]
+    no_plan = await politie.command(room, "!casus")
+    assert no_plan.says("plan.status.none")
+    assert (await politie.command(room, "!plan doel huisvesting Stabiele woonplek")).ok
+    assert (await ggz.command(room, "!plan interventie zorg ggz Begeleiding 2x per week doel 1")).ok
+    draft = await politie.command(room, "!casus")
+    assert draft.says("plan.status.draft") and not draft.says("plan.status.none") and re.search(r"\b2\b", draft.body)
+    assert (await politie.command(room, "!plan akkoord")).ok
+    assert (await ggz.command(room, "!plan akkoord")).ok
+
+    changed = await coordinator.command(room, "!plan wijzig 2 Begeleiding 3x per week")
+    assert changed.ok and changed.says("plan.item_changed") and changed.says("plan.agreements_withdrawn")
+    assert "Politie Haaglanden" in changed.body and "GGZ Delfland" in changed.body
+    assert changed.content["msgtype"] == "m.text"  # it asks them to agree again: it rings them
+    assert set(changed.content["m.mentions"]["user_ids"]) == {world.ids["politie"], world.ids["ggz"]}
+    withdrawal = await politie.wait_said(room, "plan.agreements_withdrawn", world.bot_id)
+    for name in ("politie", "ggz", "coordinator"):  # the homeserver rings exactly those whose agreement went
+        found = notifications(world, name).get(withdrawal["event_id"])
+        assert bool(found and found["highlight"]) == (name != "coordinator"), name
+    assert shows(changed, "plan.show", "plan.version", 3) and "Begeleiding 3x per week (doel #1)" in changed.body
+    assert (await politie.command(room, "!plan doel financiën Budgetbeheer")).ok  # goal #3, version 4
+    relinked = await politie.command(room, "!plan wijzig 2 doel 3")  # only the goal it serves
+    assert relinked.ok and "Begeleiding 3x per week (doel #3)" in relinked.body
+    assert (await politie.command(room, "!plan weg 3")).failed  # goal #3 is served by intervention #2
+    assert (await politie.command(room, "!plan wijzig 2 Begeleiding 3x per week doel 1")).ok  # version 6
+    assert "✅" not in changed.body  # nobody's agreement counts for version 3
+
+    in_use = await politie.command(room, "!plan weg 1")
+    assert in_use.failed and in_use.says("plan.goal_in_use") and "#2" in in_use.body
+    unknown = await politie.command(room, "!plan weg 9")
+    assert unknown.failed and unknown.says("plan.no_such_item")
+    assert (await ggz.command(room, "!taal en")).ok
+    removed = await ggz.command(room, "!plan remove 2")
+    assert removed.ok and removed.says("plan.item_removed") and not removed.says("plan.agreements_withdrawn")
+    assert removed.content["msgtype"] == "m.notice" and "Begeleiding" not in removed.body
+    assert re.search(r"\b7\n", removed.body)  # version 7 (in English: shows() reads the Dutch catalogue)
+    with sqlite3.connect(world.workdir / "zvh.db") as db:
+        audited = [row[0] for row in db.execute("SELECT action FROM audit_log WHERE case_id = ?", (number,))]
+    assert audited.count("plan.item_changed") == 3 and audited.count("plan.item_removed") == 1
+
+    for user in (politie, ggz, coordinator):
+        assert (await user.command(room, "!plan akkoord")).ok
+    adopted = await coordinator.command(room, "!plan vaststellen")
+    assert adopted.ok
+    digest = re.search(r"\b[0-9a-f]{64}\b", adopted.body).group(0)
+    card = await politie.command(room, "!casus")
+    assert card.says("plan.status.adopted") and re.search(r"\b7\b", card.body)
+    frozen = await politie.command(room, "!plan wijzig 1 Andere woonplek")
+    assert frozen.failed and frozen.says("plan.adopted_unchangeable")
+    refused = await politie.command(room, "!plan herzien")
+    assert refused.failed and refused.says("error.not_allowed")
+    assert (await coordinator.command(room, f"!regie casus {world.ids['politie']}")).ok
+    revised = await politie.command(room, "!plan herzien")
+    assert revised.ok and revised.says("plan.revised") and shows(revised, "plan.show", "plan.version", 8)
+    assert "Stabiele woonplek" in revised.body  # copied from the adopted version
+    again = await coordinator.command(room, "!plan herzien")
+    assert again.failed and again.says("plan.draft_open")
+    card = await politie.command(room, "!casus")
+    assert card.says("plan.status.revising") and re.search(r"\b8\b", card.body) and re.search(r"\b7\b", card.body)
+    assert (await politie.command(room, "!plan wijzig 1 Andere woonplek")).ok
+    archive = await politie.command(room, "!archief")  # the adopted version stays as it was archived
+    assert archive.body.count("SHA-256") == 1 and digest in archive.body
