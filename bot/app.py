@@ -394,6 +394,8 @@ class Bot:
         membership = (event.get("content") or {}).get("membership")
         if user == self.client.user_id:
             return False
+        if membership == "join" and await self.handler.joined(room_id, event):
+            return True  # a case member who joined later, brought up to date
         async with self.db.transaction() as tx:
             owner = await users.dm_user(tx, room_id)
             if owner is None or not (membership == "leave" and user == owner

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from bot import metrics, outbox_writer, pills
+from commands import cases as case_commands
 from commands import meetings as meeting_commands
 from commands.base import Context, Role, RoomKind
 from commands.router import Outcome, dispatch, parse_command_name
@@ -103,6 +104,22 @@ class Handler:
                         return False
             except CommandError:
                 return False  # a meeting cancelled meanwhile: a reaction gets no refusal in return
+        return True
+
+    async def joined(self, room_id: str, event: dict[str, Any]) -> bool:
+        """A member of an open case who joins its room after it was made gets a brief (they see nothing from
+        before their invitation)."""
+        user = event.get("state_key")
+        if not isinstance(user, str) or "event_id" not in event:
+            return False
+        async with self.db.transaction() as tx:
+            case = await cases.by_room(tx, room_id)
+            if case is None or case.status != "open" or not await cases.needs_brief(tx, case.id, user) \
+                    or not await events.mark_handled(tx, event["event_id"], room_id):
+                return False
+            ctx = await self._context(tx, room_id, {**event, "sender": user})
+            await case_commands.brief(ctx, user)
+            await outbox_writer.write(tx, self.config, ctx.intents, lang=self.config.bot.language)
         return True
 
     async def _context(self, tx: Tx, room_id: str, event: dict[str, Any], **more: Any) -> Context:

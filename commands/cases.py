@@ -31,6 +31,17 @@ async def card_params(tx, config, case: cases.Case, now: datetime) -> dict:
     }
 
 
+async def brief(ctx: Context, user_id: str) -> None:
+    """Someone invited after the room was made sees nothing from before (history: invited): on joining they get
+    the card, the plan, the open actions and the coming tables."""
+    case = ctx.room_case
+    await cases.mark_briefed(ctx.tx, case.id, user_id)
+    plan = await plans.get(ctx.tx, case.id)
+    ctx.post(ctx.room_id, "case.brief", user=user_id, card=Msg("case.card", await card_params(
+        ctx.tx, ctx.config, case, ctx.now)), plan=plan, goals=[i for i in plan.items if i.kind == plans.GOAL],
+        actions=await actions.of_case(ctx.tx, case.id), meetings=await meetings.upcoming(ctx.tx, case.id, ctx.now))
+
+
 def plan_status(plan: plans.Plan) -> Msg:
     """The plan's line on the card: its version and whether it is a draft, adopted, or a draft after an adopted
     version."""

@@ -170,6 +170,7 @@ async def reopen(ctx: Context, text: str) -> None:
     ctx.intents.append(UpdateCaseState(case.id))
     members = [m.user_id for m in await cases.members(ctx.tx, case.id)]
     if members_left:
+        await cases.forget_briefs(ctx.tx, case.id)
         ctx.intents.extend(InviteToCase(case.id, user) for user in members)
     msg = Msg.of("case.reopened", nr=case.id, reason=reason.strip()[:MAX_NOTE], invited=members_left)
     if case.room_id and ctx.room_id != case.room_id:

@@ -104,6 +104,7 @@ async def escalate(ctx: Context, referral: referrals.Referral, text: str) -> Non
         for contact in ctx.config.contacts_of(key):
             await cases.add_member(ctx.tx, number, contact, PARTNER, key)
     await audit.append(ctx.tx, ctx.sender, "referral.escalated", case_id=number, purpose="triage", partners=keys)
+    await cases.mark_briefed(ctx.tx, number)  # the room's welcome, with the card, is their brief
     case = await cases.require(ctx.tx, number)
     card = Msg("case.card", await card_params(ctx.tx, ctx.config, case, ctx.now))
     ctx.intents.append(CreateCaseRoom(number, Msg.of("case.welcome", case=case, card=card,

@@ -97,6 +97,22 @@ async def members(tx: Tx, case_id: str) -> list[Member]:
     return [Member(r["user_id"], r["role"], r["org_key"]) for r in rows]
 
 
+async def mark_briefed(tx: Tx, case_id: str, user_id: str | None = None) -> None:
+    """One member, or (None) everyone in the case now."""
+    await tx.execute("UPDATE case_members SET briefed_at = ? WHERE case_id = ? AND (? IS NULL OR user_id = ?)",
+                     (utcnow(), case_id, user_id, user_id))
+
+
+async def forget_briefs(tx: Tx, case_id: str) -> None:
+    """The members left the room (after closure): back in, they are brought up to date again."""
+    await tx.execute("UPDATE case_members SET briefed_at = NULL WHERE case_id = ?", (case_id,))
+
+
+async def needs_brief(tx: Tx, case_id: str, user_id: str) -> bool:
+    return bool(await tx.value("SELECT COUNT(*) FROM case_members WHERE case_id = ? AND user_id = ? "
+                               "AND briefed_at IS NULL", (case_id, user_id)))
+
+
 async def member(tx: Tx, case_id: str, user_id: str) -> Member | None:
     row = await tx.one(
         "SELECT user_id, role, org_key FROM case_members WHERE case_id = ? AND user_id = ?", (case_id, user_id)

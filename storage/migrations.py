@@ -163,6 +163,12 @@ V10_CLOSURE = [
     "ALTER TABLE cases ADD COLUMN monitoring_until TEXT",
 ]
 
+V12_BRIEFS = [
+    # When a member was brought up to date: those in the case when its room was made read the welcome; anyone
+    # invited later (who sees nothing from before their invite) gets a brief on joining.
+    "ALTER TABLE case_members ADD COLUMN briefed_at TEXT",
+]
+
 MIGRATIONS: list[tuple[str, list[str]]] = [
     ("foundation: referrals, cases, outbox, exactly-once bookkeeping, audit log", V1_FOUNDATION),
     ("actions, reminders and the schedule", V2_ACTIONS_AND_SCHEDULE),
@@ -174,4 +180,5 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
     ("decisions", V8_DECISIONS),
     ("types of table, series, agenda points, minutes, actions agreed at a meeting", V9_TABLES),
     ("closure: confirmations, closure notes, monitoring", V10_CLOSURE),
+    ("briefs for members who join later", V12_BRIEFS),
 ]

@@ -1,8 +1,11 @@
 """Escalation to a case: one private room with the right state, invites and space, and the case card."""
+import asyncio
 import re
 
+import pytest
+
 from core.render import catalogue
-from tests.harness import bot_session, escalate, state_of
+from tests.harness import bot_session, escalate, open_case, plain, state_of
 
 PERSONAL = ("J.D.", "1985", "geen regie")
 
@@ -78,3 +81,19 @@ async def test_case_members_use_the_room_and_others_are_refused(world):
     assert room not in ggz.invites  # not named at escalation: not invited (need-to-know)
     in_dm = await (await world.user("melder")).command(next(iter(world.users["melder"].events)), "!casus")
     assert in_dm.failed and in_dm.says("error.wrong_room") and room_word("case") in in_dm.body, in_dm.keys
+
+
+@pytest.mark.clock("2026-11-30T10:00:00")
+async def test_a_member_who_joins_later_gets_a_brief_and_the_first_ones_do_not(world):
+    number, room = await open_case(world, "politie", members=("politie",))
+    coordinator, ggz = await world.user("coordinator"), await world.user("ggz")
+    assert (await coordinator.command(room, "!actie politie Rapport sturen voor 15 dec")).ok
+    assert (await coordinator.command(room, "!overleg donderdag 10:00")).ok
+    assert (await coordinator.command(room, "!partner toevoegen ggz")).ok
+    await ggz.wait_invite(lambda r, s: r == room)
+    await ggz.join(room)
+    brief = await ggz.wait_said(room, "case.brief", world.bot_id, number)
+    body = plain(brief["content"]["body"])
+    assert "Rapport sturen" in body and "do 3 december 2026 10:00" in body and world.ids["ggz"] in body
+    await asyncio.sleep(1.5)
+    assert len(coordinator.said(room, "case.brief", world.bot_id)) == 1  # only for the one who came later
