@@ -3,6 +3,7 @@ more of the case's notifications). Need-to-know: only who the case needs is in i
 from __future__ import annotations
 
 from commands.base import Choice, Context, Role, RoomKind, Word, command, resolve_user
+from commands.statement import admit
 from core.intents import InviteToCase, RemoveFromCase
 from core.messages import fail
 from storage import actions, audit, cases
@@ -47,15 +48,20 @@ async def add(ctx: Context, people: list[str], org: str | None) -> None:
     case = ctx.room_case
     if org:
         await cases.add_partner(ctx.tx, case.id, org)
-    added = []
+    added, waiting = [], []
     for user in people:
-        if await cases.member(ctx.tx, case.id, user) is None:
+        if await cases.member(ctx.tx, case.id, user) is not None:
+            continue
+        if org is None:
             await cases.add_member(ctx.tx, case.id, user, PARTNER, org)
-            ctx.intents.append(InviteToCase(case.id, user))
-            added.append(user)
+        elif not await admit(ctx, case.id, user, org):
+            waiting.append(user)
+            continue
+        ctx.intents.append(InviteToCase(case.id, user))
+        added.append(user)
     await audit.append(ctx.tx, ctx.sender, "case.partner_added", case_id=case.id, purpose="case", org=org,
                        users=added)
-    ctx.reply("partner.added", org=ctx.config.partner_name(org) if org else None, users=added)
+    ctx.reply("partner.added", org=ctx.config.partner_name(org) if org else None, users=added, waiting=waiting)
 
 
 async def remove(ctx: Context, people: list[str], org: str | None, whole: bool) -> None:

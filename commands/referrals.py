@@ -15,10 +15,11 @@ from commands.base import (
     split_word,
 )
 from commands.cases import card_params
+from commands.statement import admit
 from core.intents import CreateCaseRoom
 from core.messages import Msg, fail
 from storage import audit, cases, referrals
-from storage.cases import PARTNER, PROCESREGISSEUR, REFERRER
+from storage.cases import PROCESREGISSEUR, REFERRER
 
 OUTCOMES = {
     "advice": {"nl": "advies", "en": "advice"},
@@ -99,10 +100,12 @@ async def escalate(ctx: Context, referral: referrals.Referral, text: str) -> Non
     await cases.create(ctx.tx, number, referral.fields["thema"], referral.fields["gemeente"], ctx.sender)
     await cases.add_member(ctx.tx, number, ctx.sender, PROCESREGISSEUR)
     await cases.add_member(ctx.tx, number, referral.referrer, REFERRER, referral.referrer_org)
+    waiting = []
     for key in keys:
         await cases.add_partner(ctx.tx, number, key)
         for contact in ctx.config.contacts_of(key):
-            await cases.add_member(ctx.tx, number, contact, PARTNER, key)
+            if not await admit(ctx, number, contact, key):
+                waiting.append(contact)
     await audit.append(ctx.tx, ctx.sender, "referral.escalated", case_id=number, purpose="triage", partners=keys)
     await cases.mark_briefed(ctx.tx, number)  # the room's welcome, with the card, is their brief
     case = await cases.require(ctx.tx, number)
@@ -110,4 +113,4 @@ async def escalate(ctx: Context, referral: referrals.Referral, text: str) -> Non
     ctx.intents.append(CreateCaseRoom(number, Msg.of("case.welcome", case=case, card=card,
                                                      prefix=ctx.config.bot.command_prefix)))
     ctx.dm(referral.referrer, "outcome.escalated", notify=True, nr=number)
-    ctx.reply("triage.escalated", nr=number, partners=[ctx.config.partner_name(k) for k in keys])
+    ctx.reply("triage.escalated", nr=number, partners=[ctx.config.partner_name(k) for k in keys], waiting=waiting)

@@ -20,6 +20,7 @@ from commands import (  # noqa: F401
     privacy,
     referrals,
     reminders,
+    statement,
     triage_table,
 )
 from commands.base import REGISTRY, Command, Context, RoomKind, lookup, split_word

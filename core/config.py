@@ -84,6 +84,12 @@ class Partner(Strict):
     contacts: list[MatrixId] = []
 
 
+DEFAULT_STATEMENT = (
+    "Ik houd geheim wat ik in het Zorg- en Veiligheidshuis over personen en casussen hoor en lees. Ik gebruik het "
+    "alleen voor mijn taak in deze casus, deel het met niemand die het niet voor die taak nodig heeft, en bewaar "
+    "niets buiten de casusroom. Dit geldt ook nadat mijn deelname is geëindigd.")
+
+
 class BotConfig(Strict):
     database: Path = Path("zvh.db")
     command_prefix: str = Field("!", min_length=1, max_length=3)
@@ -114,6 +120,9 @@ class BotConfig(Strict):
     # An unfinished referral dialogue is dropped after this many hours without an answer (its free text with it).
     intake_expiry_hours: float = Field(24, gt=0)
     themes: list[str] = Field(default_factory=lambda: list(DEFAULT_THEMES), min_length=1)
+    # What incidental partners accept in their direct chat before they are invited to a case (audited; a changed
+    # text is asked again).
+    confidentiality_statement: str = Field(DEFAULT_STATEMENT, min_length=20, max_length=4000)
 
     @field_validator("timezone")
     @classmethod

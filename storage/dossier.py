@@ -15,6 +15,7 @@ CASE_TABLES = {
     "action_history": "case_id = ?",
     "meeting_attendance": "case_id = ?",
     "meeting_agenda": "case_id = ?",
+    "pending_invites": "case_id = ?",
     "decisions": "case_id = ?",
     "meetings": "case_id = ?",
     "plan_agreements": "case_id = ?",

@@ -169,6 +169,16 @@ V12_BRIEFS = [
     "ALTER TABLE case_members ADD COLUMN briefed_at TEXT",
 ]
 
+V13_STATEMENTS = [
+    # Incidental partners accept the confidentiality statement (by its hash: a changed text asks again) before
+    # they are invited to a case; until then their invitation waits.
+    """CREATE TABLE statement_acceptances (
+        user_id TEXT NOT NULL, sha256 TEXT NOT NULL, accepted_at TEXT NOT NULL, PRIMARY KEY (user_id, sha256))""",
+    """CREATE TABLE pending_invites (
+        case_id TEXT NOT NULL, user_id TEXT NOT NULL, org_key TEXT NOT NULL, asked_at TEXT NOT NULL,
+        PRIMARY KEY (case_id, user_id))""",
+]
+
 MIGRATIONS: list[tuple[str, list[str]]] = [
     ("foundation: referrals, cases, outbox, exactly-once bookkeeping, audit log", V1_FOUNDATION),
     ("actions, reminders and the schedule", V2_ACTIONS_AND_SCHEDULE),
@@ -181,4 +191,5 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
     ("types of table, series, agenda points, minutes, actions agreed at a meeting", V9_TABLES),
     ("closure: confirmations, closure notes, monitoring", V10_CLOSURE),
     ("briefs for members who join later", V12_BRIEFS),
+    ("confidentiality statements of incidental partners", V13_STATEMENTS),
 ]

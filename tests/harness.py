@@ -419,7 +419,7 @@ class World:
             await user.close()
 
 
-ROLES = ("coordinator", "melder", "politie", "ggz", "buiten", "privacy", "beheer")
+ROLES = ("coordinator", "melder", "politie", "ggz", "buiten", "privacy", "beheer", "incidenteel")
 
 
 def make_world(syn: LocalSynapse, workdir: Path, bot_admin: bool = False, encrypted: bool = False,
@@ -455,6 +455,7 @@ def make_world(syn: LocalSynapse, workdir: Path, bot_admin: bool = False, encryp
             {"key": "politie", "name": "Politie Haaglanden", "tier": "kern", "contacts": [ids["politie"]]},
             {"key": "ggz", "name": "GGZ Delfland", "tier": "casus", "contacts": [ids["ggz"]]},
             {"key": "om", "name": "Openbaar Ministerie", "tier": "kern", "contacts": []},
+            {"key": "woning", "name": "Woonstichting Delft", "tier": "incidenteel", "contacts": [ids["incidenteel"]]},
         ],
         sections=sections,
     )

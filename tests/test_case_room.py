@@ -1,6 +1,7 @@
 """Escalation to a case: one private room with the right state, invites and space, and the case card."""
 import asyncio
 import re
+import sqlite3
 
 import pytest
 
@@ -97,3 +98,27 @@ async def test_a_member_who_joins_later_gets_a_brief_and_the_first_ones_do_not(w
     assert "Rapport sturen" in body and "do 3 december 2026 10:00" in body and world.ids["ggz"] in body
     await asyncio.sleep(1.5)
     assert len(coordinator.said(room, "case.brief", world.bot_id)) == 1  # only for the one who came later
+
+
+@pytest.mark.clock("2026-11-30T10:00:00")
+async def test_an_incidental_partner_accepts_the_statement_before_being_invited(world):
+    number, room = await open_case(world, "politie", members=("politie",))
+    coordinator, incidental = await world.user("coordinator"), await world.user("incidenteel")
+    dm = await incidental.dm(world.bot_id)
+    added = await coordinator.command(room, "!partner toevoegen woning")
+    assert added.ok and added.says("partner.added") and world.ids["incidenteel"] in added.body
+    asked = await incidental.wait_said(dm, "statement.request", world.bot_id)
+    assert world.ids["incidenteel"] in asked["content"]["m.mentions"]["user_ids"]  # it rings
+    await asyncio.sleep(1.5)
+    assert room not in incidental.client.invited_rooms  # not before the statement
+
+    accepted = await incidental.command(dm, "!verklaring akkoord")
+    assert accepted.ok and accepted.says("statement.accepted") and number in accepted.body
+    await incidental.wait_invite(lambda r, s: r == room)
+    told = await coordinator.wait_said(room, "statement.joined", world.bot_id)
+    assert told["content"]["m.mentions"]["user_ids"] == [world.ids["coordinator"]]
+    await incidental.join(room)
+    await incidental.wait_said(room, "case.brief", world.bot_id, number)
+    with sqlite3.connect(world.workdir / "zvh.db") as db:  # audited
+        actions = [a for (a,) in db.execute("SELECT action FROM audit_log WHERE action LIKE 'statement.%'")]
+    assert actions == ["statement.requested", "statement.accepted"]

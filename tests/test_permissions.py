@@ -53,6 +53,7 @@ EXPECTED = {
     "overleg": ("", {CASE: MEMBERS, SCREENING: COORDINATORS}),
     "notulen": ("1", {CASE: MEMBERS}),
     "weegteam": ("", {SCREENING: COORDINATORS}),
+    "verklaring": ("", {DM: EVERYONE}),
     "heropenen": ("Nieuwe zorgen", {CASE: {"procesregisseur"}, SCREENING: COORDINATORS}),
     "aanwezig": ("1 ja", {CASE: MEMBERS}),
     "besluit": ("Politie bezoekt het gezin", {CASE: MEMBERS}),
