@@ -167,7 +167,7 @@ def split_date_reason(ctx: Context, text: str) -> tuple[date, str]:
     raise fail("date.unreadable", usage=True, value=" ".join(words[:4]))
 
 
-@command("acties", "actions", where=IN_CASE, args=(Choice("welke", "which", FILTERS, required=False),))
+@command("acties", "actions", where=IN_CASE, read_only=True, args=(Choice("welke", "which", FILTERS, required=False),))
 async def list_actions(ctx: Context, which: str | None) -> None:
     assert ctx.case is not None
     which = which or "open"
@@ -191,7 +191,7 @@ async def done(ctx: Context, number: int, note: str | None) -> None:
     say(ctx, "action.done", action=action, note=note)
 
 
-@command("mijn", "mine", where={kind: Role.ANYONE for kind in RoomKind})
+@command("mijn", "mine", where={kind: Role.ANYONE for kind in RoomKind}, read_only=True)
 async def mine(ctx: Context) -> None:
     """Your open actions and upcoming meetings across cases, answered in the DM: an overview across cases does not
     belong in one case's room."""

@@ -276,6 +276,7 @@ class Form:
     args: list[Arg]
     handler: Handler
     role: Role | None = None
+    read_only: bool = False  # it only shows (a list, a card, help): safe to suggest for a mistyped name
 
     def usage(self, lang: str, name: str) -> str:
         return " ".join([name, *(arg.usage(lang) for arg in self.args)])
@@ -295,6 +296,12 @@ class Command:
     @property
     def args(self) -> list[Arg]:
         return self.forms[0].args
+
+    @property
+    def read_only(self) -> bool:
+        """Some form only shows something: the command may be suggested for a mistyped name, which never leads
+        anyone to a command that changes or closes something (`!besluitt` must not offer `!afsluiten`)."""
+        return any(form.read_only for form in self.forms)
 
     def all_names(self) -> set[str]:
         return {self.names["nl"], self.names["en"], *self.aliases}
@@ -317,12 +324,13 @@ REGISTRY: list[Command] = []
 
 
 def command(nl: str, en: str, *, where: dict[RoomKind, Role], args: tuple[Arg, ...] = (),
-            aliases: tuple[str, ...] = (), role: Role | None = None) -> Callable[[Handler], Handler]:
+            aliases: tuple[str, ...] = (), role: Role | None = None,
+            read_only: bool = False) -> Callable[[Handler], Handler]:
     """Declare a command; declaring the same name again adds another form (tried in order of declaration).
-    role: what this form needs beyond the command's `where`."""
+    role: what this form needs beyond the command's `where`. read_only: this form changes nothing, it only shows."""
     def register(handler: Handler) -> Handler:
         existing = lookup(nl)
-        form = Form(list(args), handler, role)
+        form = Form(list(args), handler, role, read_only)
         if existing is not None:
             assert existing.names["en"] == en and existing.where == where, f"forms of {nl} must agree"
             existing.forms.append(form)

@@ -9,7 +9,8 @@ EVERYWHERE = {kind: Role.ANYONE for kind in RoomKind}
 LANGUAGES = {"nl": {"nl": "nl", "en": "nl"}, "en": {"nl": "en", "en": "en"}}
 
 
-@command("help", "help", aliases=("hulp",), where=EVERYWHERE, args=(Word("commando", "command", required=False),))
+@command("help", "help", aliases=("hulp",), where=EVERYWHERE, read_only=True,
+         args=(Word("commando", "command", required=False),))
 async def help_(ctx: Context, name: str | None) -> None:
     prefix = ctx.config.bot.command_prefix
     if name:

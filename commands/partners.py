@@ -35,7 +35,7 @@ async def change(ctx: Context, change: str, who: str) -> None:
         await remove(ctx, people, org_key, whole)
 
 
-@command("partner", "partner", where={RoomKind.CASE: Role.CASE_MEMBER})
+@command("partner", "partner", where={RoomKind.CASE: Role.CASE_MEMBER}, read_only=True)
 async def partner_list(ctx: Context) -> None:
     case = ctx.room_case
     names = [ctx.config.partner_name(k) for k in await cases.partners(ctx.tx, case.id)]
