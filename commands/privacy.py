@@ -21,7 +21,7 @@ async def verify_trail(ctx: Context, _: str) -> None:
     bad = await audit.verify(ctx.tx)
     await audit.append(ctx.tx, ctx.sender, "audit.verified", purpose="supervision", intact=bad is None)
     ctx.reply("privacy.verified", bad=bad)
-    ctx.intents.append(CheckAuditAnchors(ctx.room_id, ctx.event_id, ctx.lang))
+    ctx.intents.append(CheckAuditAnchors(ctx.room_id, ctx.event_id))
 
 
 @command("audit", "audit", where=IN_DM, read_only=True, args=(ReferralNumber("nr"), Choice("export", "export", EXPORT,
