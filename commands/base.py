@@ -235,7 +235,7 @@ class Number(Arg):
 
 
 REFERRAL_NUMBER = re.compile(r"^[A-Za-z]{2,6}-\d{4}-\d{4,}$")
-SHORT_REFERRAL_NUMBER = re.compile(r"^\d{1,6}$")
+SHORT_REFERRAL_NUMBER = re.compile(r"^\d{1,4}$")  # the year's counter, as shown
 
 
 class ReferralNumber(Arg):
