@@ -403,9 +403,8 @@ class Bot:
                 return False
             await users.forget_dm_room(tx, room_id)
             intents: list[Intent] = [LeaveRoom(room_id)]
-            if membership != "leave":
-                lang = await users.language(tx, owner) or self.config.bot.language
-                intents.insert(0, RoomMessage(room_id, Msg.of("room.no_longer_private"), lang=lang))
+            if membership != "leave":  # others read it now: in the region's language (bot/languages.py)
+                intents.insert(0, RoomMessage(room_id, Msg.of("room.no_longer_private")))
             await outbox_writer.write(tx, self.config, intents)
         log.info("a direct chat is no longer private; left it")
         return True

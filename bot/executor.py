@@ -240,13 +240,12 @@ class Executor:
         async def record(tx: Tx) -> None:
             if inviter is None:
                 return
-            lang = await users.language(tx, inviter) or self.config.bot.language
             if not is_dm:
                 await outbox_writer.write(tx, self.config, [RoomMessage(p["room_id"], Msg.of(
-                    "room.not_served", prefix=self.config.bot.command_prefix), lang=lang), LeaveRoom(p["room_id"])])
+                    "room.not_served", prefix=self.config.bot.command_prefix)), LeaveRoom(p["room_id"])])
             elif await users.add_dm_room(tx, inviter, p["room_id"]):
                 await outbox_writer.write(tx, self.config, [RoomMessage(
-                    p["room_id"], Msg.of("dm.welcome", prefix=self.config.bot.command_prefix), lang=lang)])
+                    p["room_id"], Msg.of("dm.welcome", prefix=self.config.bot.command_prefix))])
 
         return {"dm": bool(is_dm)}, record
 
@@ -364,7 +363,7 @@ class Executor:
                     break
             await outbox_writer.write(tx, self.config, [RoomMessage(p["room_id"], Msg.of(
                 "privacy.anchors", problem=problem, entry=entry, at=at, count=len(anchors)),
-                reply_to=p["reply_to"], lang=p["lang"])])
+                reply_to=p["reply_to"])])
 
         return {"anchors": len(anchors)}, answer
 

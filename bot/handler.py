@@ -8,7 +8,7 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any
 
-from bot import metrics, outbox_writer, pills
+from bot import languages, metrics, outbox_writer, pills
 from commands import cases as case_commands
 from commands import meetings as meeting_commands
 from commands.base import Context, Role, RoomKind
@@ -119,14 +119,14 @@ class Handler:
                 return False
             ctx = await self._context(tx, room_id, {**event, "sender": user})
             await case_commands.brief(ctx, user)
-            await outbox_writer.write(tx, self.config, ctx.intents, lang=self.config.bot.language)
+            await outbox_writer.write(tx, self.config, ctx.intents)
         return True
 
     async def _context(self, tx: Tx, room_id: str, event: dict[str, Any], **more: Any) -> Context:
-        """Who acts, where (room kind, case), in which language, at the bot's now."""
+        """Who acts, where (room kind, case), in which language (the answer's: bot/languages.py), at the bot's now."""
         sender = event.get("sender", "")
         kind, case = await self.room_kind(tx, room_id, sender)
-        lang = await users.language(tx, sender) or self.config.bot.language
+        lang = await languages.of_room(tx, self.config, room_id)
         return Context(tx=tx, config=self.config, sender=sender, room_id=room_id, room_kind=kind, lang=lang,
                        event_id=event["event_id"], now=self.clock.now().astimezone(self.config.tz), case=case, **more)
 
@@ -138,10 +138,9 @@ class Handler:
         async with self.db.transaction() as tx:
             if not await events.mark_handled(tx, event["event_id"], room_id):
                 return False
-            lang = await users.language(tx, sender) or self.config.bot.language
             await outbox_writer.write(tx, self.config, [
                 RoomMessage(room_id, Msg.of("error.undecryptable", seconds=round(self.config.matrix.key_wait_seconds)),
-                            reply_to=event["event_id"], lang=lang),
+                            reply_to=event["event_id"]),
                 React(room_id, event["event_id"], FAILED)])
         log.info("could not decrypt event %s in a room; told the sender", event.get("event_id"))
         return True
@@ -177,11 +176,10 @@ class Handler:
 
     async def write_intents(self, tx: Tx, ctx: Context) -> None:
         await outbox_writer.write(tx, self.config, ctx.intents, room_id=ctx.room_id, reply_to=ctx.event_id,
-                                  lang=ctx.lang, private_for=ctx.sender if ctx.room_kind is RoomKind.DM else None)
+                                  private_for=ctx.sender if ctx.room_kind is RoomKind.DM else None)
 
     async def _send_reply(self, tx: Tx, ctx: Context, msg: Msg) -> None:
-        await outbox_writer.write(tx, self.config, [Reply(msg)], room_id=ctx.room_id, reply_to=ctx.event_id,
-                                  lang=ctx.lang)
+        await outbox_writer.write(tx, self.config, [Reply(msg)], room_id=ctx.room_id, reply_to=ctx.event_id)
 
     async def _react(self, tx: Tx, ctx: Context, key: str) -> None:
         await outbox_writer.write(tx, self.config, [React(ctx.room_id, ctx.event_id, key)])

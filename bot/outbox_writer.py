@@ -1,11 +1,12 @@
 """The one way into the outbox: intents (core/intents.py) become outbox items in the caller's transaction, with
-their messages rendered in the recipient's language."""
+their messages rendered in the language bot/languages.py chooses for where they go."""
 from __future__ import annotations
 
 import base64
 import json
 from typing import Any
 
+from bot import languages
 from bot.content import message_content
 from core.config import Config
 from core.intents import (
@@ -29,7 +30,7 @@ from core.intents import (
 )
 from core.messages import Msg
 from core.render import html_document
-from storage import outbox, users
+from storage import outbox
 from storage.db import Tx
 
 # What fits in one event with room to spare: Synapse refuses events over 65,536 bytes, signatures and encryption
@@ -38,30 +39,32 @@ MAX_EVENT_CONTENT = 40_000
 
 
 async def write(tx: Tx, config: Config, intents: list[Intent], *, room_id: str | None = None,
-                reply_to: str | None = None, lang: str | None = None, private_for: str | None = None) -> None:
-    """room_id, reply_to and lang describe the command being answered (a Reply needs them). private_for: the
+                reply_to: str | None = None, private_for: str | None = None) -> None:
+    """room_id and reply_to describe the command being answered (a Reply needs them). private_for: the
     command came from this person's direct chat, so its answers are private: they go there only while the room
     still holds the bot and that person alone (checked when sent)."""
     items: list[tuple[str, dict[str, Any]]] = []
     for intent in intents:
-        made = await _items(tx, config, intent, room_id, reply_to, lang)
+        made = await _items(tx, config, intent, room_id, reply_to)
         if private_for and isinstance(intent, Reply):
             made = [(kind, {**payload, "to_user": private_for}) for kind, payload in made]
         items.extend(made)
     await outbox.enqueue_many(tx, items)
 
 
-async def _items(tx: Tx, config: Config, intent: Intent, room_id: str | None, reply_to: str | None,
-                 lang: str | None) -> list[tuple[str, dict[str, Any]]]:
+async def _items(tx: Tx, config: Config, intent: Intent, room_id: str | None, reply_to: str | None
+                 ) -> list[tuple[str, dict[str, Any]]]:
     bot_lang = config.bot.language
     if isinstance(intent, Reply):
-        return _message({"room_id": room_id}, intent.msg, lang or bot_lang, reply_to, intent.tag)
+        assert room_id is not None, "a reply needs the room of the command it answers"
+        return _message({"room_id": room_id}, intent.msg, await languages.of_room(tx, config, room_id), reply_to,
+                        intent.tag)
     if isinstance(intent, DirectMessage):
-        to_lang = await users.language(tx, intent.user_id) or bot_lang
-        return _message({"to_user": intent.user_id}, intent.msg, to_lang, None, intent.tag, intent.no_report)
+        return _message({"to_user": intent.user_id}, intent.msg, await languages.of_user(tx, config, intent.user_id),
+                        None, intent.tag, intent.no_report)
     if isinstance(intent, RoomMessage):
-        return _message({"room_id": intent.room_id}, intent.msg, intent.lang or bot_lang, intent.reply_to,
-                        intent.tag, intent.no_report)
+        return _message({"room_id": intent.room_id}, intent.msg, await languages.of_room(tx, config, intent.room_id),
+                        intent.reply_to, intent.tag, intent.no_report)
     if isinstance(intent, React):
         return [("react", {"room_id": intent.room_id, "event_id": intent.event_id, "key": intent.key})]
     if isinstance(intent, RawEvent):
@@ -81,7 +84,8 @@ async def _items(tx: Tx, config: Config, intent: Intent, room_id: str | None, re
     if isinstance(intent, SendFile):
         data = intent.data
         if isinstance(data, Msg):
-            to_lang = (intent.user_id and await users.language(tx, intent.user_id)) or bot_lang
+            to_lang = await (languages.of_user(tx, config, intent.user_id) if intent.user_id
+                             else languages.of_room(tx, config, intent.room_id or ""))
             data = html_document(data, to_lang)
         target: dict[str, Any] = {"room_id": intent.room_id} if intent.room_id else {}
         if intent.user_id:
@@ -96,7 +100,7 @@ async def _items(tx: Tx, config: Config, intent: Intent, room_id: str | None, re
     if isinstance(intent, AnchorAudit):
         return [("audit_anchor", {"id": intent.entry_id, "hash": intent.hash, "at": intent.at})]
     if isinstance(intent, CheckAuditAnchors):
-        return [("audit_check", {"room_id": intent.room_id, "reply_to": intent.reply_to, "lang": intent.lang})]
+        return [("audit_check", {"room_id": intent.room_id, "reply_to": intent.reply_to})]
     if isinstance(intent, RemoveFromCase):
         return [("case_remove", {"case_id": intent.case_id, "user_id": intent.user_id})]
     raise TypeError(f"no outbox item for {intent!r}")

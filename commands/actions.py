@@ -6,7 +6,7 @@ from datetime import date
 
 from commands import dates, deadlines
 from commands.base import Arg, Choice, Context, Number, Rest, Role, RoomKind, command, resolve_user, split_word
-from commands.chase import describe, owners_of
+from commands.chase import describe, org_name, owners_of
 from commands.workdays import WorkCalendar
 from core.intents import Reply
 from core.messages import Msg, fail
@@ -52,11 +52,20 @@ async def resolve_owner(ctx: Context, word: str) -> Owner:
     return Owner(org=partner.key)
 
 
-def read_due(ctx: Context, text: str) -> tuple[str, date | None]:
+def read_due(ctx: Context, who: str, text: str) -> tuple[str, date | None]:
     try:
         return dates.split_due(text, ctx.now)
     except dates.DateError as exc:
+        if exc.reason == "no_text":  # `!actie politie voor vrijdag`: a deadline, but for what?
+            raise fail("action.due_without_text", usage=True, value=exc.text, due=exc.suggestion, who=who,
+                       prefix=ctx.config.bot.command_prefix) from None
         raise date_error(exc) from None
+
+
+def on_working_day(ctx: Context, due: date) -> tuple[date, date | None]:
+    """The deadline as kept (see deadlines.working_deadline), and the date typed when it moved, to say so."""
+    kept = deadlines.working_deadline(due, ctx.now.date(), calendar(ctx))
+    return kept, due if kept != due else None
 
 
 def date_error(exc: dates.DateError):
@@ -112,13 +121,15 @@ async def change(ctx: Context, number: int, what: str, details: str | None) -> N
         owner = await resolve_owner(ctx, word)
         await actions.set_owner(ctx.tx, action, owner.user, owner.org, ctx.sender)
         updated = await actions.require(ctx.tx, action.case_id, number)
-        say(ctx, "action.reassigned", mentions=tuple(await owners_of(ctx.tx, updated)), action=updated)
+        say(ctx, "action.reassigned", mentions=tuple(await owners_of(ctx.tx, updated)), action=updated,
+            org=org_name(ctx.config, updated))
     elif what == "postpone":
-        due, reason = split_date_reason(ctx, details)
+        typed, reason = split_date_reason(ctx, details)
+        due, moved_from = on_working_day(ctx, typed)
         await actions.set_due(ctx.tx, action, due, ctx.sender, reason or None)
         updated = await actions.require(ctx.tx, action.case_id, number)
         await reschedule(ctx, updated)
-        say(ctx, "action.postponed", action=updated, old=action.due_date, reason=reason)
+        say(ctx, "action.postponed", action=updated, old=action.due_date, reason=reason, moved_from=moved_from)
     else:
         if not details:
             raise fail("action.drop_needs_reason", usage=True)
@@ -135,7 +146,8 @@ async def create(ctx: Context, who: str, text: str) -> None:
     assert ctx.case is not None
     ctx.require_open_case()
     owner = await resolve_owner(ctx, who)
-    text, due = read_due(ctx, text)
+    text, typed = read_due(ctx, who, text)
+    due, moved_from = on_working_day(ctx, typed) if typed else (None, None)
     if not text:
         raise fail("action.no_text", usage=True)
     if len(text) > MAX_TEXT:
@@ -147,7 +159,7 @@ async def create(ctx: Context, who: str, text: str) -> None:
     await audit.append(ctx.tx, ctx.sender, "action.created", case_id=ctx.room_case.id, purpose="case",
                        number=action.number)
     say(ctx, "action.created", mentions=tuple(await owners_of(ctx.tx, action)), action=action,
-        owners=await owners_of(ctx.tx, action))
+        owners=await owners_of(ctx.tx, action), org=org_name(ctx.config, action), moved_from=moved_from)
 
 
 def split_date_reason(ctx: Context, text: str) -> tuple[date, str]:
@@ -167,7 +179,7 @@ def split_date_reason(ctx: Context, text: str) -> tuple[date, str]:
     raise fail("date.unreadable", usage=True, value=" ".join(words[:4]))
 
 
-@command("acties", "actions", where=IN_CASE, args=(Choice("welke", "which", FILTERS, required=False),))
+@command("acties", "actions", where=IN_CASE, read_only=True, args=(Choice("welke", "which", FILTERS, required=False),))
 async def list_actions(ctx: Context, which: str | None) -> None:
     assert ctx.case is not None
     which = which or "open"
@@ -176,7 +188,7 @@ async def list_actions(ctx: Context, which: str | None) -> None:
     if which == "mine":
         found = [a for a in found if ctx.sender in await owners_of(ctx.tx, a)]
     today = ctx.now.date()
-    ctx.reply("action.list", items=[describe(a, today, calendar(ctx)) for a in found], which=which,
+    ctx.reply("action.list", items=[describe(a, today, calendar(ctx), ctx.config) for a in found], which=which,
               case_id=ctx.room_case.id)
 
 
@@ -191,12 +203,12 @@ async def done(ctx: Context, number: int, note: str | None) -> None:
     say(ctx, "action.done", action=action, note=note)
 
 
-@command("mijn", "mine", where={kind: Role.ANYONE for kind in RoomKind})
+@command("mijn", "mine", where={kind: Role.ANYONE for kind in RoomKind}, read_only=True)
 async def mine(ctx: Context) -> None:
     """Your open actions and upcoming meetings across cases, answered in the DM: an overview across cases does not
     belong in one case's room."""
     today = ctx.now.date()
-    items = [describe(a, today, calendar(ctx)) for a in await actions.open_for_user(ctx.tx, ctx.sender)]
+    items = [describe(a, today, calendar(ctx), ctx.config) for a in await actions.open_for_user(ctx.tx, ctx.sender)]
     # Overdue first, then by due date; actions without a date last.
     items.sort(key=lambda d: (d["action"].due_date is None, d["action"].due_date or date.max, d["action"].case_id,
                               d["action"].number))

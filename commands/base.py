@@ -146,8 +146,8 @@ class Word(Arg):
 
 
 class UserArg(Arg):
-    """A person: `@user:server`, `@user` (the member of this case whose Matrix ID starts so) or a mention pill
-    (the handler has already put the Matrix ID in its place). members_only: they must be in the case."""
+    """A person: `@user:server`, `@user` (see resolve_user) or a mention pill (the handler has already put the
+    Matrix ID in its place). members_only: they must be in the case."""
 
     def __init__(self, nl: str, en: str | None = None, required: bool = True, members_only: bool = True) -> None:
         super().__init__(nl, en, required)
@@ -161,10 +161,13 @@ class UserArg(Arg):
 
 
 async def resolve_user(ctx: Context, word: str, members_only: bool = True) -> str:
+    """A Matrix ID from `@user:server` or `@user`: the one member of this case with that localpart, or, for someone
+    who need not be in it yet (`!partner toevoegen @user`), the one such person in the partner directory."""
     members = {m.user_id for m in await case_store.members(ctx.tx, ctx.case.id)} if ctx.case else set()
-    if ":" not in word:  # "@jan": the member of this case whose Matrix ID starts so
-        found = [user for user in members if user.lower().startswith(word.lower() + ":")]
-        word = found[0] if len(found) == 1 else word
+    if ":" not in word:
+        known = members if members_only else members | ctx.config.directory_people()
+        found = {user for user in known if user.lower().startswith(word.lower() + ":")}
+        word = found.pop() if len(found) == 1 else word
     if not re.match(MXID_PATTERN, word):
         raise fail("lead.bad_user", usage=True, value=word)
     if members_only and word not in members:
@@ -232,13 +235,18 @@ class Number(Arg):
 
 
 REFERRAL_NUMBER = re.compile(r"^[A-Za-z]{2,6}-\d{4}-\d{4,}$")
+SHORT_REFERRAL_NUMBER = re.compile(r"^\d{1,4}$")  # the year's counter, as shown
 
 
 class ReferralNumber(Arg):
+    """`HGL-2026-0042`, or `42` for this year's referral 42 in this region (what people say aloud)."""
+
     def accepts(self, word: str) -> bool:
-        return bool(REFERRAL_NUMBER.match(word))
+        return bool(REFERRAL_NUMBER.match(word) or SHORT_REFERRAL_NUMBER.match(word))
 
     def convert(self, ctx: Context, word: str) -> Any:
+        if SHORT_REFERRAL_NUMBER.match(word):
+            return f"{ctx.config.bot.referral_prefix}-{ctx.now.year}-{int(word):04d}".upper()
         if not REFERRAL_NUMBER.match(word):
             raise fail("error.bad_number", usage=True, value=word, example=f"{ctx.config.bot.referral_prefix}-"
                        f"{ctx.now.year}-0001")
@@ -276,6 +284,7 @@ class Form:
     args: list[Arg]
     handler: Handler
     role: Role | None = None
+    read_only: bool = False  # it only shows (a list, a card, help): safe to suggest for a mistyped name
 
     def usage(self, lang: str, name: str) -> str:
         return " ".join([name, *(arg.usage(lang) for arg in self.args)])
@@ -295,6 +304,12 @@ class Command:
     @property
     def args(self) -> list[Arg]:
         return self.forms[0].args
+
+    @property
+    def read_only(self) -> bool:
+        """Some form only shows something: the command may be suggested for a mistyped name, which never leads
+        anyone to a command that changes or closes something (`!besluitt` must not offer `!afsluiten`)."""
+        return any(form.read_only for form in self.forms)
 
     def all_names(self) -> set[str]:
         return {self.names["nl"], self.names["en"], *self.aliases}
@@ -317,12 +332,13 @@ REGISTRY: list[Command] = []
 
 
 def command(nl: str, en: str, *, where: dict[RoomKind, Role], args: tuple[Arg, ...] = (),
-            aliases: tuple[str, ...] = (), role: Role | None = None) -> Callable[[Handler], Handler]:
+            aliases: tuple[str, ...] = (), role: Role | None = None,
+            read_only: bool = False) -> Callable[[Handler], Handler]:
     """Declare a command; declaring the same name again adds another form (tried in order of declaration).
-    role: what this form needs beyond the command's `where`."""
+    role: what this form needs beyond the command's `where`. read_only: this form changes nothing, it only shows."""
     def register(handler: Handler) -> Handler:
         existing = lookup(nl)
-        form = Form(list(args), handler, role)
+        form = Form(list(args), handler, role, read_only)
         if existing is not None:
             assert existing.names["en"] == en and existing.where == where, f"forms of {nl} must agree"
             existing.forms.append(form)

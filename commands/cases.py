@@ -11,7 +11,7 @@ from storage import plan as plans
 LEADS = {"case": {"nl": "casus", "en": "case"}, "process": {"nl": "proces", "en": "process"}}
 
 
-@command("casus", "case", where={RoomKind.CASE: Role.CASE_MEMBER})
+@command("casus", "case", where={RoomKind.CASE: Role.CASE_MEMBER}, read_only=True)
 async def card(ctx: Context) -> None:
     assert ctx.case is not None
     await audit.append(ctx.tx, ctx.sender, "case.card_shown", case_id=ctx.room_case.id, purpose="case")

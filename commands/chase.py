@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from commands import deadlines
 from commands.workdays import WorkCalendar
+from core.config import Config
 from core.intents import DirectMessage, RoomMessage
 from core.messages import Msg
 from storage import actions, cases, schedule
@@ -39,8 +40,8 @@ async def fire(firing: Firing) -> None:
         lead = case.casusregisseur if kind == Kind.ESCALATE_CASUS else None
         target = lead or case.procesregisseur
         firing.intents.append(DirectMessage(target, Msg.of(
-            "chase.escalation", **params, step=kind, no_casusregisseur=kind == Kind.ESCALATE_CASUS
-            and lead is None).to(target)))
+            "chase.escalation", **params, owner=owner_name(firing.config, action), step=kind,
+            no_casusregisseur=kind == Kind.ESCALATE_CASUS and lead is None).to(target)))
 
 
 async def to_owners(firing: Firing, case: cases.Case, action: actions.Action, msg: Msg) -> None:
@@ -59,9 +60,18 @@ async def owners_of(tx: Tx, action: actions.Action) -> list[str]:
     return [m.user_id for m in members if m.org_key == action.owner_org]
 
 
-def describe(action: actions.Action, today: Any, cal: WorkCalendar) -> dict[str, Any]:
-    """An action as lists show it: overdue and days left counted in working days."""
+def org_name(config: Config, action: actions.Action) -> str | None:
+    """The owning organisation as people know it (the directory's name, not its key)."""
+    return config.partner_name(action.owner_org) if action.owner_org else None
+
+
+def owner_name(config: Config, action: actions.Action) -> str:
+    return action.owner_user or org_name(config, action) or ""
+
+
+def describe(action: actions.Action, today: Any, cal: WorkCalendar, config: Config) -> dict[str, Any]:
+    """An action as lists show it: its owner by name, overdue and days left counted in working days."""
     due = action.due_date
-    return {"action": action, "late": bool(due and today > due),
+    return {"action": action, "owner": owner_name(config, action), "late": bool(due and today > due),
             "overdue": deadlines.days_overdue(due, today, cal) if due else 0,
             "left": deadlines.days_left(due, today, cal) if due else None}

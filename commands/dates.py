@@ -40,8 +40,8 @@ __all__ = [
 
 
 class DateError(Exception):
-    """reason: "unreadable" or "past"; text: what the user typed;
-    suggestion: a nearby future reading (datetime or date) or None."""
+    """reason: "unreadable", "past" or "no_text" (a deadline without the action it is for); text: what the user
+    typed (the date's words); suggestion: a nearby future reading (datetime or date), the date read, or None."""
 
     def __init__(self, reason: str, text: str, suggestion=None):
         super().__init__(f"{reason}: {text!r}")
@@ -149,20 +149,30 @@ _DATE_HINTS = set(WEEKDAYS) | set(MONTHS) | {
     "week", "weken", "weeks", "dag", "dagen", "days", "maand", "maanden", "month", "months",
     "volgende", "komende", "next", "einde", "eind", "end", "uur", "hours",
 }
-_DUE_KEYWORD = re.compile(r"\s(voor|by|before)\s", re.IGNORECASE)
+# "vóór" is how Dutch writes a stressed "voor"; "uiterlijk" (at the latest) and "deadline" introduce a date too.
+_KEYWORDS = r"(?:voor|vóór|uiterlijk|deadline|by|before|due)"
+_DUE_KEYWORD = re.compile(rf"(?:^|\s){_KEYWORDS}(?=\s)", re.IGNORECASE)
+_TRAILING_KEYWORD = re.compile(rf"(?:^|\s){_KEYWORDS}$", re.IGNORECASE)
 
 
 def split_due(text: str, now: datetime) -> tuple[str, date | None]:
-    """For `!actie <wie> <tekst> [voor <datum>]`: split off a trailing deadline after the last
-    "voor"/"by"/"before". "Zorgen voor een woning" has none and comes back whole."""
+    """For `!actie <wie> <tekst> [voor <datum>]`: split off a trailing deadline after the last "voor"/"by"/...
+    ("voor uiterlijk vrijdag" counts once). "Zorgen voor een woning" has none and comes back whole.
+    A deadline with no text before it ("voor vrijdag", or "vrijdag" alone) raises DateError("no_text", the date's
+    words, the date): taken for the text, it would leave the action unchased while its owner thinks otherwise."""
+    whole = text.strip()
+    if whole and read(split_words(whole), now.date()) is not None:
+        raise DateError("no_text", whole, parse_due_date(whole, now))
     keywords = list(_DUE_KEYWORD.finditer(text))
     if not keywords:
-        return text.strip(), None
+        return whole, None
     last = keywords[-1]
     head, tail = text[:last.start()].strip(), text[last.end():].strip()
+    while _TRAILING_KEYWORD.search(head):
+        head = _TRAILING_KEYWORD.sub("", head).strip()
     words = split_words(tail)
-    if not head or not words:
-        return text.strip(), None
+    if not words:
+        return whole, None
     attempt = len(words) <= 4 and any(re.search(r"[0-9]", w) or w in _DATE_HINTS for w in words)
     reading = read(words, now.date())
     if reading is None and attempt:
@@ -170,8 +180,11 @@ def split_due(text: str, now: datetime) -> tuple[str, date | None]:
     if reading is None:
         if attempt:
             raise DateError("unreadable", tail)
-        return text.strip(), None
-    return head, parse_due_date(tail, now)
+        return whole, None
+    due = parse_due_date(tail, now)
+    if not head:
+        raise DateError("no_text", tail, due)
+    return head, due
 
 
 def parse_duration(text: str) -> timedelta:

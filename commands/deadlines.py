@@ -11,6 +11,16 @@ from core.config import RemindersConfig
 from storage.schedule import Kind
 
 
+def working_deadline(due: date, today: date, cal: WorkCalendar) -> date:
+    """The deadline as kept: a weekend day or public holiday moves to the working day before it (the work is due
+    when people are at work, and reminders, "today" and overdue counts are all in working days); if that day has
+    already passed (set on the weekend for the weekend), to the next working day."""
+    if cal.is_working_day(due):
+        return due
+    before = cal.shift(due, 0)
+    return before if before >= today else cal.next_working_day(due)
+
+
 def action_moments(due: date, now: datetime, cal: WorkCalendar, cfg: RemindersConfig,
                    tz: Any) -> list[tuple[datetime, Kind]]:
     """Everything to schedule for an action due on `due`, from `now` on; moments already past are skipped (only

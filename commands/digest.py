@@ -21,13 +21,17 @@ async def fire(firing: Firing) -> None:
     people = set(await actions.users_with_open_actions(firing.tx))
     leads = await cases.open_by_procesregisseur(firing.tx)
     people.update(leads)
+
+    def shown(action: actions.Action) -> dict:
+        return describe(action, today, firing.cal, firing.config)
+
     for user in sorted(people):
-        own = [describe(a, today, firing.cal) for a in await actions.open_for_user(firing.tx, user)]
+        own = [shown(a) for a in await actions.open_for_user(firing.tx, user)]
         overdue = []
         for case_id in leads.get(user, []):
             late = await actions.open_with_due_before(firing.tx, case_id, today)
             if late:
-                overdue.append({"case_id": case_id, "actions": [describe(a, today, firing.cal) for a in late]})
+                overdue.append({"case_id": case_id, "actions": [shown(a) for a in late]})
         if own or overdue:
             firing.intents.append(DirectMessage(user, Msg.of("digest.weekly", own=own, overdue=overdue,
                                                            late=firing.late).to(user)))

@@ -9,7 +9,8 @@ EVERYWHERE = {kind: Role.ANYONE for kind in RoomKind}
 LANGUAGES = {"nl": {"nl": "nl", "en": "nl"}, "en": {"nl": "en", "en": "en"}}
 
 
-@command("help", "help", aliases=("hulp",), where=EVERYWHERE, args=(Word("commando", "command", required=False),))
+@command("help", "help", aliases=("hulp",), where=EVERYWHERE, read_only=True,
+         args=(Word("commando", "command", required=False),))
 async def help_(ctx: Context, name: str | None) -> None:
     prefix = ctx.config.bot.command_prefix
     if name:
@@ -30,5 +31,5 @@ async def help_(ctx: Context, name: str | None) -> None:
 @command("taal", "language", where=EVERYWHERE, args=(Choice("taal", "language", LANGUAGES),))
 async def language(ctx: Context, lang: str) -> None:
     await users.set_language(ctx.tx, ctx.sender, lang)
-    ctx.lang = lang
-    ctx.reply("language.set")
+    # In a shared room the answer stays in the room's language (bot/languages.py), so it names the choice.
+    ctx.reply("language.set", lang=lang, shared=ctx.room_kind is not RoomKind.DM)

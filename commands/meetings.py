@@ -12,6 +12,7 @@ from commands import dates, recurrence
 from commands.actions import date_error
 from commands.base import Choice, Context, Number, Rest, Role, RoomKind, command, split_word
 from commands.calendar_file import ics
+from commands.chase import owner_name
 from commands.wallclock import local_moment
 from core.intents import RoomMessage, SendFile
 from core.messages import Msg, fail
@@ -279,12 +280,14 @@ async def agenda(ctx: Context, meeting: meetings.Meeting) -> dict:
     day = meeting.starts_at.astimezone(ctx.config.tz).date()
     review = bool(plan.review_date and plan.review_date <= day.isoformat())
     before = await meetings.previous(ctx.tx, meeting)
+    open_actions = await actions.of_case(ctx.tx, case.id)
     return {
         "theme": case.theme,
         "plan": plan,
         "review": review,
         "goals": [i for i in plan.items if i.kind == plans.GOAL] if review else [],
-        "actions": await actions.of_case(ctx.tx, case.id),
+        "actions": open_actions,
+        "owners": {a.number: owner_name(ctx.config, a) for a in open_actions},  # an organisation by its name
         "day": day,
         "decisions": await meetings.decisions_between(ctx.tx, case.id, before.starts_at if before else None,
                                                       meeting.starts_at),

@@ -4,6 +4,7 @@ SHA-256, posted and pinned."""
 from __future__ import annotations
 
 from commands.base import Choice, Context, Number, Role, RoomKind, command
+from commands.chase import owner_name
 from commands.meetings import agenda, attendance, type_label
 from core.intents import SendFile
 from core.messages import Msg, fail
@@ -27,6 +28,7 @@ async def held(ctx: Context, number: int) -> meetings.Meeting:
 
 async def params(ctx: Context, meeting: meetings.Meeting) -> dict:
     found = await attendance(ctx, meeting)
+    agreed = await actions.agreed_at(ctx.tx, meeting.case_id, meeting.number)
     by_org: dict[str, list] = {}
     for answer in found["answers"]:
         name = ctx.config.partner_name(answer.org_key) if answer.org_key else f"ZVH {ctx.config.bot.region}"
@@ -35,7 +37,7 @@ async def params(ctx: Context, meeting: meetings.Meeting) -> dict:
             "waiting": found["waiting"], "unrepresented": found["unrepresented"],
             "agenda": await agenda(ctx, meeting),
             "decisions": await meetings.decisions(ctx.tx, meeting.case_id, meeting.number),
-            "actions": await actions.agreed_at(ctx.tx, meeting.case_id, meeting.number)}
+            "actions": agreed, "owners": {a.number: owner_name(ctx.config, a) for a in agreed}}
 
 
 @command("notulen", "minutes", where=IN_CASE, args=(Number("#"), Choice("vaststellen", "adopt", ADOPT,

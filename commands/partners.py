@@ -20,7 +20,7 @@ async def change(ctx: Context, change: str, who: str) -> None:
     ctx.require_open_case()
     if who.startswith("@"):  # someone new to the case may be added; only a member can be removed
         user = await resolve_user(ctx, who, members_only=change == "remove")
-        if change == "add" and ctx.config.organisation_of(user) is None and not ctx.config.is_coordinator(user):
+        if change == "add" and user not in ctx.config.directory_people():
             raise fail("partner.not_in_directory", value=user)
         org = ctx.config.organisation_of(user)
         people, org_key, whole = [user], org.key if org else None, False
@@ -36,7 +36,7 @@ async def change(ctx: Context, change: str, who: str) -> None:
         await remove(ctx, people, org_key, whole)
 
 
-@command("partner", "partner", where={RoomKind.CASE: Role.CASE_MEMBER})
+@command("partner", "partner", where={RoomKind.CASE: Role.CASE_MEMBER}, read_only=True)
 async def partner_list(ctx: Context) -> None:
     case = ctx.room_case
     names = [ctx.config.partner_name(k) for k in await cases.partners(ctx.tx, case.id)]

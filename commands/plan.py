@@ -293,11 +293,11 @@ async def adopt(ctx: Context, _: str) -> None:
                                 room_id=ctx.room_id, pin=True))
 
 
-@command("plan", "plan", where=IN_CASE)
+@command("plan", "plan", where=IN_CASE, read_only=True)
 async def show_plan(ctx: Context) -> None:
     await show(ctx)
 
 
-@command("archief", "archive", where=IN_CASE)
+@command("archief", "archive", where=IN_CASE, read_only=True)
 async def archive(ctx: Context) -> None:
     ctx.reply("plan.archive", documents=[dict(r) for r in await archives.listing(ctx.tx, ctx.room_case.id)])

@@ -15,16 +15,16 @@ EXPORT = {"export": {"nl": "export", "en": "export"}}
 SHOWN = 50  # entries shown in the chat; the export holds all
 
 
-@command("audit", "audit", where=IN_DM, args=(Choice("controle", "verify", VERIFY),))
+@command("audit", "audit", where=IN_DM, read_only=True, args=(Choice("controle", "verify", VERIFY),))
 async def verify_trail(ctx: Context, _: str) -> None:
     """The chain in the database, and then its anchors outside it (a second answer: they are on the homeserver)."""
     bad = await audit.verify(ctx.tx)
     await audit.append(ctx.tx, ctx.sender, "audit.verified", purpose="supervision", intact=bad is None)
     ctx.reply("privacy.verified", bad=bad)
-    ctx.intents.append(CheckAuditAnchors(ctx.room_id, ctx.event_id, ctx.lang))
+    ctx.intents.append(CheckAuditAnchors(ctx.room_id, ctx.event_id))
 
 
-@command("audit", "audit", where=IN_DM, args=(ReferralNumber("nr"), Choice("export", "export", EXPORT,
+@command("audit", "audit", where=IN_DM, read_only=True, args=(ReferralNumber("nr"), Choice("export", "export", EXPORT,
                                                                           required=False)))
 async def case_trail(ctx: Context, number: str, export: str | None) -> None:
     entries = await audit.of_case(ctx.tx, number)
@@ -40,7 +40,7 @@ async def case_trail(ctx: Context, number: str, export: str | None) -> None:
         ctx.reply("privacy.trail", nr=number, entries=entries[-SHOWN:], count=len(entries))
 
 
-@command("inzage", "access", where=IN_DM, args=(ReferralNumber("nr"),))
+@command("inzage", "access", where=IN_DM, read_only=True, args=(ReferralNumber("nr"),))
 async def access_request(ctx: Context, number: str) -> None:
     """Everything stored about a case, as a readable document and as JSON, to answer an access request."""
     data = await dossier.collect(ctx.tx, number)

@@ -29,7 +29,8 @@ OUTCOMES = {
 }
 
 
-@command("meldingen", "referrals", where={RoomKind.DM: Role.REFERRER, RoomKind.SCREENING: Role.COORDINATOR})
+@command("meldingen", "referrals", where={RoomKind.DM: Role.REFERRER, RoomKind.SCREENING: Role.COORDINATOR},
+         read_only=True)
 async def list_referrals(ctx: Context) -> None:
     if ctx.room_kind is RoomKind.SCREENING:
         ctx.reply("referrals.queue", referrals=await referrals.open_queue(ctx.tx), prefix=ctx.config.bot.command_prefix)
@@ -37,7 +38,7 @@ async def list_referrals(ctx: Context) -> None:
         ctx.reply("referrals.mine", referrals=await referrals.by_referrer(ctx.tx, ctx.sender))
 
 
-@command("toon", "show", args=(ReferralNumber("nr"),),
+@command("toon", "show", args=(ReferralNumber("nr"),), read_only=True,
          where={RoomKind.SCREENING: Role.COORDINATOR, RoomKind.DM: Role.REFERRER})
 async def show(ctx: Context, number: str) -> None:
     ctx.require_encryption()

@@ -48,7 +48,7 @@ async def remind(ctx: Context, text: str) -> None:
               recurrence=recurrence.to_dict() if recurrence else None)
 
 
-@command("herinneringen", "reminders", where=WHERE)
+@command("herinneringen", "reminders", where=WHERE, read_only=True)
 async def list_reminders(ctx: Context) -> None:
     scope, _, _ = scope_of(ctx)
     items = []

@@ -83,8 +83,11 @@ async def dispatch(ctx: Context, body: str) -> Outcome:
 
 
 def suggestions(name: str, lang: str) -> list[str]:
-    names = {c.names[lang]: c for c in REGISTRY}
-    names.update({n: c for c in REGISTRY for n in c.all_names() if n not in names})
+    """Known commands close to a mistyped name; only those that change nothing (a typo must not lead anyone to
+    `!afsluiten`)."""
+    safe = [c for c in REGISTRY if c.read_only]
+    names = {c.names[lang]: c for c in safe}
+    names.update({n: c for c in safe for n in c.all_names() if n not in names})
     close = difflib.get_close_matches(name, list(names), n=3, cutoff=0.6)
     close += [n for n in sorted(names) if n.startswith(name[:3]) and n not in close]
     seen: list[Command] = []

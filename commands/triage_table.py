@@ -24,7 +24,7 @@ def table_and_cutoff(ctx: Context) -> tuple[datetime, datetime]:
     return table, local_moment(table.date() - timedelta(days=days_back), cfg.triage_cutoff_time, ctx.config.tz)
 
 
-@command("weegteam", "triageagenda", where={RoomKind.SCREENING: Role.COORDINATOR})
+@command("weegteam", "triageagenda", where={RoomKind.SCREENING: Role.COORDINATOR}, read_only=True)
 async def triage_agenda(ctx: Context) -> None:
     table, cutoff = table_and_cutoff(ctx)
     waiting = await referrals.open_queue(ctx.tx)  # oldest first

@@ -258,6 +258,11 @@ class Config(Strict):
     def organisation_of(self, user_id: str) -> Partner | None:
         return next((p for p in self.partners if user_id in p.contacts), None)
 
+    def directory_people(self) -> set[str]:
+        """Everyone the partner directory names (the partners' contacts and the coordinators): who may be added to
+        a case; the bot invites no one outside it."""
+        return {*self.bot.coordinators, *(user for p in self.partners for user in p.contacts)}
+
 
 class ConfigError(Exception):
     """A config that cannot be used; the message names the field and what is wrong."""

@@ -32,7 +32,6 @@ class RoomMessage:
     msg: Msg
     tag: str | None = None
     reply_to: str | None = None  # a Matrix reply to this event
-    lang: str | None = None  # the recipient's language when known (else the bot's)
     no_report: bool = False
 
 
@@ -137,7 +136,6 @@ class CheckAuditAnchors:
 
     room_id: str
     reply_to: str
-    lang: str
 
 
 Intent = (Reply | DirectMessage | RoomMessage | React | RawEvent | JoinRoom | LeaveRoom | CreateCaseRoom | AddToSpace

@@ -4,7 +4,9 @@ import sqlite3
 
 import pytest
 
-from core.render import catalogue
+from core.config import load_config
+from core.messages import Msg
+from core.render import catalogue, render
 from tests.harness import Answer, open_case
 
 
@@ -21,6 +23,11 @@ def due_date(world, number: int) -> str | None:
 def word(key: str, lang: str = "nl") -> str:
     """A word the bot fills in (a status, a role), as the catalogue has it: the test does not pin its wording."""
     return catalogue(lang)[key]
+
+
+def rendered(key: str, lang: str, /, **params) -> str:
+    """A message's HTML in one language, as the catalogue words it: tells which language the bot used."""
+    return render(Msg.of(key, **params), lang)[1]
 
 
 def card_shows(card: Answer, field: str, value: str) -> bool:
@@ -89,16 +96,69 @@ async def test_action_lifecycle_in_a_case_room(world):
     assert '"old":"2026-12-04"' in postponement and "wacht op rapport" in postponement
 
 
+@pytest.mark.clock("2026-11-30T10:00:00")  # a Monday
+async def test_actions_as_people_type_them(world):
+    number, room = await open_case(world, "politie", members=("politie",))
+    coordinator = await world.user("coordinator")
+    pid = world.ids["politie"]
+
+    # A deadline with nothing to do before it is questioned, never taken for the action's text.
+    for bad, value in (("!actie politie voor vrijdag", "vrijdag"), ("!actie politie morgen", "morgen")):
+        answer = await coordinator.command(room, bad)
+        assert answer.failed and answer.says("action.due_without_text"), (bad, answer.keys)
+        assert "!actie <" in answer.body and value in answer.body, answer.body  # the usage line and an example
+    assert (await coordinator.command(room, "!acties")).says("action.list") and due_date_count(world) == 0
+
+    report = await coordinator.command(room, "!actie politie Rapport voor vrijdag")
+    assert report.ok and "vr 4 december 2026" in report.body and due_date(world, 1) == "2026-12-04"
+    assert "Politie Haaglanden" in report.body and pid in report.body  # the organisation by name, and its people
+    text = await coordinator.command(room, "!actie politie Rapport voor de zitting")
+    assert text.ok and "Rapport voor de zitting" in text.body and due_date(world, 2) is None
+    stressed = await coordinator.command(room, "!actie politie Verslag vóór 3 dec")
+    assert stressed.ok and due_date(world, 3) == "2026-12-03"
+
+    # A weekend or holiday deadline moves to the working day before, and the answer says so.
+    weekend = await coordinator.command(room, "!actie politie Huisbezoek voor zaterdag")
+    assert weekend.ok and due_date(world, 4) == "2026-12-04"
+    moved = re.search(r"\}\}(.*?)\)", catalogue("nl")["snippet.moved"]).group(1).strip()  # "is no working day"
+    assert "vr 4 december 2026" in weekend.body and f"za 5 december 2026 {moved}" in weekend.body
+    holiday = await coordinator.command(room, "!actie 1 uitstellen 25 dec wacht op de corporatie")
+    assert holiday.ok and due_date(world, 1) == "2026-12-24"
+    assert "do 24 december 2026" in holiday.body and "vr 25 december 2026" in holiday.body
+    plain_day = await coordinator.command(room, "!actie 3 uitstellen 10 dec")
+    assert plain_day.ok and moved not in plain_day.body and due_date(world, 3) == "2026-12-10"
+
+
+def due_date_count(world) -> int:
+    with sqlite3.connect(world.workdir / "zvh.db") as db:
+        return db.execute("SELECT COUNT(*) FROM actions").fetchone()[0]
+
+
 @pytest.mark.clock("2026-12-01T10:00:00")
-async def test_english_user_and_lead_commands(world):
+async def test_a_case_room_speaks_the_regions_language_whoever_asks(world):
+    """One user's `!taal en` changes what they get personally (their direct chat), never what a case room reads."""
     number, room = await open_case(world, "politie", members=("politie",))
     coordinator, politie = await world.user("coordinator"), await world.user("politie")
-    assert (await politie.command(room, "!language en")).ok
-    created = await politie.command(room, f"!action {world.ids['politie']} Call the landlord by tomorrow")
-    assert created.ok and created.says("action.created") and "Wed 2 December 2026" in created.body  # English date
-    refused = await politie.command(room, f"!lead case {world.ids['politie']}")
-    assert refused.failed and refused.says("error.not_allowed")
-    assert word("word.role.procesregisseur", "en") in refused.body  # for whom the command is
-    named = await coordinator.command(room, f"!regie casus {world.ids['politie']}")
-    assert named.ok and named.says("lead.set") and world.ids["politie"] in named.body
-    assert card_shows(await coordinator.command(room, "!casus"), "case.casusregisseur", world.ids["politie"])
+    pid = world.ids["politie"]
+    cdm = await coordinator.dm(world.bot_id)
+    switched = await politie.command(room, "!language en")  # in the room: answered in the room's language
+    assert switched.ok and switched.html == rendered("language.set", "nl", lang="en", shared=True)
+    assert (await coordinator.command(cdm, "!taal en")).html == rendered("language.set", "en", lang="en",
+                                                                         shared=False)
+
+    created = await politie.command(room, f"!action {pid} Call the landlord by tomorrow")
+    assert created.ok and created.says("action.created") and "wo 2 december 2026" in created.body  # Dutch date
+    refused = await politie.command(room, f"!lead case {pid}")
+    assert refused.failed and refused.says("error.not_allowed") and "!regie casus|proces" in refused.body  # Dutch usage
+    named = await coordinator.command(room, f"!regie casus {pid}")
+    assert named.ok and named.html == rendered("lead.set", "nl", kind="case", user=pid)
+    assert card_shows(await coordinator.command(room, "!casus"), "case.casusregisseur", pid)
+
+    mine = await coordinator.command(room, "!mijn")  # personal: the overview goes to the DM, in English
+    assert mine.html == rendered("mine.sent_to_dm", "nl")
+    overview = await coordinator.wait_said(cdm, "mine.list", world.bot_id)
+    assert overview["content"]["formatted_body"] == rendered("mine.list", "en", items=[], meetings=[])
+    closed = await coordinator.command(room, "!afsluiten Doel bereikt")
+    days = load_config(world.config_path).bot.retention_days
+    assert closed.ok and closed.html == rendered("case.closed", "nl", nr=number, reason="Doel bereikt", days=days,
+                                                 open_actions=1)

@@ -91,8 +91,11 @@ async def test_mine_across_two_cases_and_the_weekly_digest(world):
     digest = body(weekly)
     assert digest.index("Dossier aanvullen") < digest.index("Huisbezoek") < digest.index("Buren spreken")
     assert words("snippet.action", "d.late") in digest.split("Huisbezoek")[0]  # the first is marked late
+    huisbezoek = next(line for line in digest.splitlines() if "Huisbezoek" in line)
+    assert "Politie Haaglanden" in huisbezoek  # owned by the organisation: shown by its name
     lead = body(await coordinator.wait_said(cdm, "digest.weekly", world.bot_id))
     assert first in lead and "Dossier aanvullen" in lead  # the lead owns no actions: the case's overdue ones
+    assert first not in lead.splitlines()[0]  # the heading stands on its own line, not glued to the section
     assert second not in lead and "Huisbezoek" not in lead  # only what is overdue, per case
 
     answer = await politie.command(room1, "!mijn")
@@ -102,3 +105,17 @@ async def test_mine_across_two_cases_and_the_weekly_digest(world):
     mine = body(overview)
     assert mine.index(first) < mine.index("Huisbezoek") < mine.index("Buren spreken")
     assert second in mine
+
+
+@pytest.mark.clock("2026-11-30T10:00:00")  # a Monday
+async def test_a_weekend_deadline_is_chased_as_the_working_day_before(world):
+    number, room = await open_case(world, "ggz", members=("ggz",))
+    coordinator, ggz = await world.user("coordinator"), await world.user("ggz")
+    gdm = await ggz.dm(world.bot_id)
+    assert (await coordinator.command(room, "!actie ggz Rapport voor zaterdag")).ok  # Saturday 5 December
+    world.travel(local("2026-12-04T08:59:58"))  # Friday morning: due today, and the reminder says which day
+    friday = await ggz.wait_said(gdm, "chase.before", world.bot_id, words("chase.before", "left == 0"))
+    assert "vr 4 december 2026" in body(friday) and "za 5 december" not in body(friday)
+    world.travel(local("2026-12-07T08:59:58"))  # Monday: one working day overdue, not zero
+    overdue = await ggz.wait_said(gdm, "chase.overdue", world.bot_id)
+    assert re.search(r"\b1\b", body(overdue)) and "vr 4 december 2026" in body(overdue)

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from commands.base import REGISTRY, Context, RoomKind, lookup
 from commands.fields import read_domain, read_domains, read_informed, read_subjects
 from commands.plan import GoalRef, split_goal_ref
-from commands.router import dispatch
+from commands.router import dispatch, suggestions
 from core.config import load_config
 from core.messages import CommandError, Msg
 from core.render import catalogue, render
@@ -28,6 +28,19 @@ def test_catalogues_have_the_same_keys_and_every_command_has_help():
 def test_no_two_commands_share_a_name():
     names = [n for c in REGISTRY for n in c.all_names()]
     assert len(names) == len(set(names))
+
+
+def test_a_mistyped_command_is_offered_only_commands_that_change_nothing():
+    assert "afsluiten" not in suggestions("besluitt", "nl") and "besluit" not in suggestions("besluitt", "nl")
+    for typo in ("besluiten", "afsluitn"):
+        assert "afsluiten" not in suggestions(typo, "nl")
+    assert "close" not in suggestions("clos", "en")
+    assert "acties" in suggestions("actis", "nl")
+    assert "casus" in suggestions("casu", "nl") and "help" in suggestions("hlep", "nl")
+    assert "partner" in suggestions("partnr", "nl")  # `!partner` alone lists; its changes need more words
+    offered = {name for typo in ("actie", "klaar", "triage", "regie", "taal", "plann", "overleg", "stop", "herinner")
+               for name in suggestions(typo + "x", "nl")}
+    assert offered and all(lookup(name) and lookup(name).read_only for name in offered), offered
 
 
 def test_subjects_take_initials_and_birth_year_only():

@@ -348,7 +348,14 @@ def test_split_when_reads_at_most_six_words():
     ("Geen deadline", ("Geen deadline", None)),
     ("Plan overleg voor dinsdag voor de wethouder", ("Plan overleg voor dinsdag voor de wethouder", None)),
     ("Bel voor het eind van de maand", ("Bel voor het eind van de maand", None)),  # > 4 words
-    ("voor morgen", ("voor morgen", None)),  # nothing before the keyword
+    ("Rapport voor de zitting", ("Rapport voor de zitting", None)),  # "voor" without a date is text
+    ("voor de zitting", ("voor de zitting", None)),
+    ("Rapport vóór vrijdag", ("Rapport", date(2026, 11, 27))),  # the stressed Dutch spelling
+    ("Rapport uiterlijk vrijdag", ("Rapport", date(2026, 11, 27))),
+    ("Rapport voor uiterlijk 3 dec", ("Rapport", date(2026, 12, 3))),
+    ("Rapport, deadline 3 dec", ("Rapport,", date(2026, 12, 3))),
+    ("Report due friday", ("Report", date(2026, 11, 27))),
+    ("Rapport vrijdag", ("Rapport vrijdag", None)),  # no keyword: text (the answer shows "no deadline")
 ])
 def test_split_due(text, expected):
     assert split_due(text, NOW) == expected
@@ -364,6 +371,19 @@ def test_split_due_unreadable_attempt(text, tail):
     with pytest.raises(DateError) as err:
         split_due(text, NOW)
     assert (err.value.reason, err.value.text) == ("unreadable", tail)
+
+
+@pytest.mark.parametrize("text, words, due", [
+    ("voor vrijdag", "vrijdag", date(2026, 11, 27)),  # nothing before the keyword
+    ("VOOR morgen", "morgen", date(2026, 11, 24)),
+    ("by friday", "friday", date(2026, 11, 27)),
+    ("vrijdag", "vrijdag", date(2026, 11, 27)),  # a date alone
+    ("over 2 weken", "over 2 weken", date(2026, 12, 7)),
+])
+def test_split_due_a_deadline_without_text_is_questioned(text, words, due):
+    with pytest.raises(DateError) as err:
+        split_due(text, NOW)
+    assert (err.value.reason, err.value.text, err.value.suggestion) == ("no_text", words, due)
 
 
 def test_split_due_past():
@@ -536,7 +556,7 @@ def test_only_date_errors_escape(text, days, minutes):
         try:
             result = call()
         except DateError as err:
-            assert err.reason in ("unreadable", "past")
+            assert err.reason in ("unreadable", "past", "no_text")
             continue
         if isinstance(result, When):
             assert utc(result.at) > utc(now)

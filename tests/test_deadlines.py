@@ -52,3 +52,14 @@ def test_past_moments_are_skipped_and_an_overdue_action_is_nudged_next_morning()
     # Friday evening: the next nudge is Monday morning, not Saturday.
     assert deadlines.next_morning(datetime(2026, 12, 4, 18, tzinfo=TZ), CAL, CFG, TZ) == datetime(
         2026, 12, 7, 9, 0, tzinfo=TZ)
+
+
+def test_a_deadline_on_a_weekend_or_holiday_moves_to_the_working_day_before():
+    monday = date(2026, 11, 30)
+    assert deadlines.working_deadline(date(2026, 12, 5), monday, CAL) == date(2026, 12, 4)  # Saturday: Friday
+    assert deadlines.working_deadline(date(2026, 12, 6), monday, CAL) == date(2026, 12, 4)  # Sunday: Friday
+    assert deadlines.working_deadline(date(2026, 12, 26), monday, CAL) == date(2026, 12, 24)  # over Christmas
+    assert deadlines.working_deadline(date(2027, 4, 27), monday, CAL) == date(2027, 4, 26)  # Koningsdag
+    assert deadlines.working_deadline(date(2026, 12, 3), monday, CAL) == date(2026, 12, 3)  # a working day stays
+    # Set on the weekend for the weekend: the Friday has passed, so the next working day.
+    assert deadlines.working_deadline(date(2026, 12, 6), date(2026, 12, 5), CAL) == date(2026, 12, 7)

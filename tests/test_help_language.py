@@ -3,9 +3,9 @@ from core.messages import Msg
 from core.render import catalogue, render, template
 
 
-def rendered(key: str, lang: str) -> str:
-    """A message without parameters (its HTML) in one language, as the catalogue words it: tells the language."""
-    return render(Msg.of(key), lang)[1]
+def rendered(key: str, lang: str, /, **params) -> str:
+    """A message (its HTML) in one language, as the catalogue words it: tells the language."""
+    return render(Msg.of(key, **params), lang)[1]
 
 
 async def test_help_lists_what_this_user_can_do_here(world):
@@ -37,13 +37,13 @@ async def test_missing_argument_gets_usage_in_the_users_language(world):
     nl = await melder.command(dm, "!toon")
     assert nl.failed and nl.says("error.missing_argument") and "!toon <nr>" in nl.body
     switched = await melder.command(dm, "!taal en")
-    assert switched.ok and switched.html == rendered("language.set", "en")
+    assert switched.ok and switched.html == rendered("language.set", "en", lang="en", shared=False)
     en = await melder.command(dm, "!show")
     assert en.failed and en.says("error.missing_argument") and "!show <nr>" in en.body
     help_en = await melder.command(dm, "!help")
     assert help_en.says("help.list") and "!referral" in help_en.body and "!melding" not in help_en.body
     intake = await melder.command(dm, "!referral")  # the first question, in English
     assert intake.says("intake.ask") and template("en", "intake.question.betrokkene").render() in intake.html
-    assert (await melder.command(dm, "!language nl")).html == rendered("language.set", "nl")
+    assert (await melder.command(dm, "!language nl")).html == rendered("language.set", "nl", lang="nl", shared=False)
     bad = await melder.command(dm, "!taal fr")
     assert bad.failed and bad.says("error.bad_choice") and "nl, en" in bad.body

@@ -105,6 +105,7 @@ async def test_minutes_rendered_from_the_table_and_adopted_unchangeable(world):
         assert part in shown.body, part
     agreed_at = shown.html.rsplit("<ul>", 1)[1]  # the last list: the actions agreed at the table
     assert "Huisbezoek" in agreed_at and "Intake plannen" not in agreed_at
+    assert "Politie Haaglanden" in agreed_at and "Intake plannen (GGZ Delfland" in shown.body  # owners by name
 
     refused = await politie.command(room, "!notulen 1 vaststellen")
     assert refused.failed and refused.says("error.not_allowed")
