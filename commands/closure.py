@@ -7,15 +7,14 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from commands import dates
+from commands import dates, documents
 from commands.actions import date_error, owners_of
 from commands.base import REFERRAL_NUMBER, Context, Rest, Role, RoomKind, command, split_word
 from commands.confirm import on_confirm
 from commands.meetings import post_ics, type_label
 from commands.wallclock import local_moment
-from core.intents import InviteToCase, RemoveFromCase, RoomMessage, SendFile, UpdateCaseState
+from core.intents import InviteToCase, RemoveFromCase, RoomMessage, UpdateCaseState
 from core.messages import Msg, fail
-from core.render import html_document
 from core.vocabulary import CLOSE_REASONS
 from storage import actions, archive, audit, cases, confirmations, meetings, referrals, schedule
 from storage import plan as plans
@@ -101,15 +100,14 @@ async def close_confirmed(ctx: Context, payload: dict) -> None:
     await schedule.add(ctx.tx, ctx.now + timedelta(days=ctx.config.bot.closed_members_days), Kind.MEMBERS_OUT,
                        case.id)
     await audit.append(ctx.tx, ctx.sender, "case.closed", case_id=case.id, purpose="case", reason=reason)
-    report, digest = await final_report(ctx, case.id)
+    filename, report, digest = await final_report(ctx, case.id)
     ctx.intents.append(UpdateCaseState(case.id))  # closed, and the room read-only
     ctx.ask([u for u in owners if u != ctx.sender], "case.closed", nr=case.id, reason=reason, note=note,
             actions=closed, meetings=cancelled, days=ctx.config.bot.retention_days,
             members_days=ctx.config.bot.closed_members_days, sha256=digest)
     for meeting in cancelled:  # after the message, which says the files are below it
         post_ics(ctx, meeting, cancelled=True)
-    ctx.intents.append(SendFile(None, f"eindverslag-{case.id}.html", "text/html", report, room_id=ctx.room_id,
-                                pin=True))
+    documents.post(ctx, filename, report)
 
 
 async def monitor(ctx: Context, case: cases.Case, payload: dict) -> None:
@@ -123,7 +121,7 @@ async def monitor(ctx: Context, case: cases.Case, payload: dict) -> None:
     ctx.reply("case.monitoring", nr=case.id, until=until)
 
 
-async def final_report(ctx: Context, case_id: str) -> tuple[bytes, str]:
+async def final_report(ctx: Context, case_id: str) -> tuple[str, bytes, str]:
     """The case's course, rendered once and archived: what the archive holds, its hash and the posted file agree."""
     case = await cases.require(ctx.tx, case_id)
     referral = await referrals.get(ctx.tx, case_id)
@@ -131,16 +129,17 @@ async def final_report(ctx: Context, case_id: str) -> tuple[bytes, str]:
             if m.case_id == case_id]
     version = 1 + sum(1 for d in await archive.listing(ctx.tx, case_id) if d["kind"] == FINAL_REPORT)
     title = f"Eindverslag {case_id}" + (f" ({version})" if version > 1 else "")
-    content = html_document(Msg.of(
+    filename = f"eindverslag-{case_id}" + (f"-{version}" if version > 1 else "") + ".pdf"
+    content = documents.render(ctx, Msg.of(
         "case.final_report", title=title, case=case, referral=referral,
         tables=[(m, type_label(ctx, m)) for m in held],
         decisions=await meetings.decisions_between(ctx.tx, case_id, None, ctx.now + timedelta(seconds=1)),
         plan=await plans.get(ctx.tx, case_id),
         documents=[d for d in await archive.listing(ctx.tx, case_id) if d["kind"] != FINAL_REPORT],
         actions=await actions.of_case(ctx.tx, case_id, (actions.OPEN, actions.DONE, actions.DROPPED))),
-        ctx.config.bot.language, title)
+        title, filename)
     digest = await archive.store(ctx.tx, case_id, FINAL_REPORT, version, title, content, ctx.sender)
-    return content, digest
+    return filename, content, digest
 
 
 @command("heropenen", "reopen", where={RoomKind.CASE: Role.PROCESREGISSEUR, RoomKind.SCREENING: Role.COORDINATOR},

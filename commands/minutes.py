@@ -3,12 +3,11 @@ decisions, actions agreed at it); adopted by the procesregisseur like the plan: 
 SHA-256, posted and pinned."""
 from __future__ import annotations
 
+from commands import documents
 from commands.base import Choice, Context, Number, Role, RoomKind, command
 from commands.chase import owner_name
 from commands.meetings import agenda, attendance, type_label
-from core.intents import SendFile
 from core.messages import Msg, fail
-from core.render import html_document
 from storage import actions, archive, audit, meetings
 
 IN_CASE = {RoomKind.CASE: Role.CASE_MEMBER}
@@ -54,13 +53,13 @@ async def minutes(ctx: Context, number: int, adopting: str | None) -> None:
     if meeting.minutes_sha256:
         raise fail("minutes.already_adopted", meeting=meeting, sha256=meeting.minutes_sha256)
     title = f"Notulen {type_label(ctx, meeting)} {meeting.case_id} #{meeting.number}"
+    filename = f"notulen-{meeting.case_id}-{meeting.number}.pdf"
     # Rendered once: the archived bytes, their hash and the posted file are the same document.
-    content = html_document(Msg.of("minutes.document", title=title, **await params(ctx, meeting)),
-                            ctx.config.bot.language, title)
+    content = documents.render(ctx, Msg.of("minutes.document", title=title, **await params(ctx, meeting)), title,
+                               filename)
     digest = await archive.store(ctx.tx, meeting.case_id, KIND, meeting.number, title, content, ctx.sender)
     await meetings.set_minutes_adopted(ctx.tx, meeting, digest)
     await audit.append(ctx.tx, ctx.sender, "minutes.adopted", case_id=meeting.case_id, purpose="case",
                        number=number, sha256=digest)
     ctx.reply("minutes.adopted", meeting=meeting, sha256=digest)  # first: it says the document is below
-    ctx.intents.append(SendFile(None, f"notulen-{meeting.case_id}-{meeting.number}.html", "text/html", content,
-                                room_id=ctx.room_id, pin=True))
+    documents.post(ctx, filename, content)

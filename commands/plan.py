@@ -7,13 +7,13 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from commands import dates
+from commands import dates, documents
 from commands.actions import date_error
 from commands.base import Arg, Choice, Context, Number, Rest, Role, RoomKind, Word, command
 from commands.fields import LIFE_DOMAINS, read_domain
-from core.intents import Reply, SendFile
+from commands.plan_document import document
+from core.intents import Reply
 from core.messages import Msg, fail
-from core.render import html_document
 from storage import archive as archives
 from storage import audit, cases
 from storage import plan as plans
@@ -281,16 +281,15 @@ async def adopt(ctx: Context, _: str) -> None:
     if missing:
         raise fail("plan.missing_agreement", orgs=missing, version=current.version)
     title = f"Plan van aanpak {ctx.room_case.id} versie {current.version}"
+    filename = f"plan-{ctx.room_case.id}-v{current.version}.pdf"
+    partners = {p.key: p.name for p in ctx.config.partners} | {ZVH: f"Zorg- en Veiligheidshuis {ctx.config.bot.region}"}
     # Rendered once, here: the archived bytes, their hash and the posted file are the same document.
-    content = html_document(Msg.of("plan.document", plan=current, case_id=ctx.room_case.id, title=title,
-                                   partners={p.key: p.name for p in ctx.config.partners}), ctx.config.bot.language,
-                            title)
+    content = documents.render(ctx, await document(ctx, current, title, tuple(MEASURES), partners), title, filename)
     digest = await plans.adopt(ctx.tx, ctx.room_case.id, current.version, title, content, ctx.sender)
     await audit.append(ctx.tx, ctx.sender, "plan.adopted", case_id=ctx.room_case.id, purpose="plan",
                        version=current.version, sha256=digest)
     ctx.reply("plan.adopted", version=current.version, sha256=digest)  # first: it says the document is below
-    ctx.intents.append(SendFile(None, f"plan-{ctx.room_case.id}-v{current.version}.html", "text/html", content,
-                                room_id=ctx.room_id, pin=True))
+    documents.post(ctx, filename, content)
 
 
 @command("plan", "plan", where=IN_CASE, read_only=True)

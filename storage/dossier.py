@@ -2,6 +2,7 @@
 which must delete exactly this)."""
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -39,10 +40,20 @@ async def collect(tx: Tx, case_id: str) -> dict[str, Any] | None:
     }
     for table, where in CASE_TABLES.items():
         rows = await tx.all(f"SELECT * FROM {table} WHERE {where}", (case_id,))
-        dossier[table] = [{k: v.decode("utf-8", "replace") if isinstance(v, bytes) else v for k, v in dict(r).items()}
-                          for r in rows]
+        dossier[table] = [{k: readable(v) for k, v in dict(r).items()} for r in rows]
     dossier["audit_log"] = await audit.of_case(tx, case_id)
     return dossier
+
+
+def readable(value: Any) -> Any:
+    """Stored bytes as text where they are text (an HTML document); otherwise (an archived PDF) whole, in base64,
+    marked so: an access request must hand over the document itself, not a mangled decoding of it."""
+    if not isinstance(value, bytes):
+        return value
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return "base64:" + base64.b64encode(value).decode("ascii")
 
 
 async def delete(tx: Tx, case_id: str, deleted_at: str) -> None:

@@ -108,6 +108,20 @@ async def set_review(tx: Tx, case_id: str, day: str) -> None:
     await tx.execute("UPDATE plans SET review_date = ? WHERE case_id = ?", (day, case_id))
 
 
+@dataclass(frozen=True)
+class Agreement:
+    org: str
+    user_id: str
+    at: str  # when it was given
+
+
+async def agreements(tx: Tx, case_id: str, version: int) -> list[Agreement]:
+    """Who agreed to a version for which organisation, and when, in the order they did: for the adopted document."""
+    return [Agreement(r["org"], r["user_id"], r["at"]) for r in await tx.all(
+        "SELECT org, user_id, at FROM plan_agreements WHERE case_id = ? AND version = ? ORDER BY at, org",
+        (case_id, version))]
+
+
 async def agree(tx: Tx, case_id: str, version: int, org: str, user_id: str) -> None:
     await tx.execute("INSERT INTO plan_agreements(case_id, version, org, user_id, at) VALUES (?, ?, ?, ?, ?) "
                      "ON CONFLICT DO NOTHING", (case_id, version, org, user_id, utcnow()))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import signal
 import subprocess
@@ -17,6 +18,7 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import nio
+import pypdf
 
 from bot.matrix import exchange_keys
 from core.clock import ENV as CLOCK_ENV
@@ -230,6 +232,31 @@ async def download(user: User, content: dict[str, Any]) -> bytes:
     response = await user.client.download(mxc=content["url"])
     assert isinstance(response, nio.DownloadResponse), response
     return response.body
+
+
+PDFA_ID = "http://www.aiim.org/pdfa/ns/id/"
+
+
+@dataclass(frozen=True)
+class ArchivalPdf:
+    """An archived document as a reader sees it: the PDF/A part and conformance its XMP metadata declares, the
+    pages' text (whitespace collapsed, so a wrapped line still reads as one) and the HTML source embedded in it."""
+    pdfa: tuple[str, str]
+    text: str
+    source: str
+
+
+def archival_pdf(content: bytes) -> ArchivalPdf:
+    assert content.startswith(b"%PDF-"), content[:20]
+    reader = pypdf.PdfReader(io.BytesIO(content))
+    assert reader.xmp_metadata is not None, "no XMP metadata"
+    declared = [(d.getAttributeNS(PDFA_ID, "part"), d.getAttributeNS(PDFA_ID, "conformance"))
+                for d in reader.xmp_metadata.rdf_root.getElementsByTagNameNS("*", "Description")]
+    pdfa = next((d for d in declared if d[0]), ("", ""))
+    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    sources = [data for name, found in reader.attachments.items() if name.endswith(".html") for data in found]
+    assert len(sources) == 1, list(reader.attachments)
+    return ArchivalPdf(pdfa, text, sources[0].decode())
 
 
 def notifications(world: World, name: str) -> dict[str, dict[str, Any]]:

@@ -9,7 +9,7 @@ import re
 import pytest
 from icalendar import Calendar
 
-from tests.harness import bot_session, download, local, open_case, plain, state_of
+from tests.harness import archival_pdf, bot_session, download, local, open_case, plain, state_of
 
 
 def files(user, room: str, suffix: str) -> list[dict]:
@@ -51,10 +51,12 @@ async def test_closing_asks_first_then_winds_the_case_down_and_reopening_brings_
         files(coordinator, room, ".ics")), what="cancelling .ics")
     assert str(Calendar.from_ical(await download(coordinator, cancellation[-1]["content"]))["method"]) == "CANCEL"
     digest = re.search(r"\b[0-9a-f]{64}\b", closed.body).group(0)
-    report = await coordinator.wait_for(lambda: files(coordinator, room, ".html"), what="final report")
+    report = await coordinator.wait_for(lambda: files(coordinator, room, ".pdf"), what="final report")
     content = await download(coordinator, report[0]["content"])
     assert hashlib.sha256(content).hexdigest() == digest
-    assert b"Dossier overdragen aan wijkteam" in content and b"Rapport sturen" in content and b"J.D." not in content
+    pdf = archival_pdf(content)
+    assert pdf.pdfa == ("3", "B") and "Dossier overdragen aan wijkteam" in pdf.text and "Rapport sturen" in pdf.text
+    assert "J.D." not in pdf.text and "J.D." not in pdf.source
     await coordinator.wait_for(lambda: report[0]["event_id"] in state_of(world, world.tokens["coordinator"], room)
                                .get(("m.room.pinned_events", ""), {}).get("pinned", []), what="pinned")
     state = await coordinator.wait_for(lambda: (lambda s: s if s[("nl.zvh.case", "")]["status"] == "closed"

@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from core.render import catalogue
-from tests.harness import Answer, download, notifications, open_case, state_of
+from tests.harness import Answer, archival_pdf, download, notifications, open_case, state_of
 
 
 def shows(answer: Answer, key: str, field: str, value: object) -> bool:
@@ -51,9 +51,20 @@ async def test_plan_agreed_adopted_archived_and_pinned(world):
 
     files = await coordinator.wait_for(lambda: [e for e in coordinator.events.get(room, [])
                                                 if e["content"].get("msgtype") == "m.file"], what="plan document")
+    assert files[0]["content"]["body"] == f"plan-{number}-v3.pdf" and files[0]["content"]["info"]["mimetype"] == (
+        "application/pdf")
     content = await download(coordinator, files[0]["content"])
-    assert hashlib.sha256(content).hexdigest() == digest
-    assert b"Stabiele woonplek" in content and b"Ambulante begeleiding" in content
+    assert hashlib.sha256(content).hexdigest() == digest  # what the room holds is what was archived
+    pdf = archival_pdf(content)
+    assert pdf.pdfa == ("3", "B")  # PDF/A-3b, declared in its XMP metadata
+    for part in (number, "Zorg- en Veiligheidshuis", "Versie 3", "Stabiele woonplek binnen 3 maanden",
+                 "Ambulante begeleiding 2x per week", "GGZ Delfland", "ma 1 maart 2027", world.ids["politie"]):
+        assert part in pdf.text, (part, pdf.text)
+    # Goals per life domain, each with its interventions per track and the responsible partner (read from the
+    # source, where the document's structure shows).
+    assert re.search(r"<h3>Huisvesting</h3>\s*<section class=\"goal\"><h4>Doel 1: Stabiele woonplek.*?<td>zorg</td>"
+                     r"<td>Ambulante begeleiding 2x per week.*?<td>GGZ Delfland</td>", pdf.source, re.S), pdf.source
+    assert pdf.source.count("<tr><td>") == 1 + 3  # one intervention; three organisations agreed, each with a row
     await coordinator.wait_for(lambda: files[0]["event_id"] in state_of(world, world.tokens["coordinator"], room).get(
         ("m.room.pinned_events", ""), {}).get("pinned", []), what="pinned")
     archive = await politie.command(room, "!archief")

@@ -1,10 +1,12 @@
 """Storage rules that need no homeserver: migrations, the newer-database guard, the ledger, the audit chain."""
+import base64
 import sqlite3
 
 import pytest
 
 from storage import audit, events, outbox, referrals
 from storage.db import Database, DatabaseTooNew
+from storage.dossier import readable
 from storage.migrations import MIGRATIONS
 
 
@@ -71,3 +73,9 @@ async def test_audit_chain_finds_a_tampered_entry(tmp_path):
         await tx.execute("UPDATE audit_log SET actor = '@mallory:x' WHERE id = 2")
         assert await audit.verify(tx) == 2
     await db.close()
+
+
+def test_an_access_request_hands_over_archived_pdfs_whole():
+    pdf = b"%PDF-1.7\n%\xf0\x9f\x96\xa4\n\x00\xff binary"
+    assert readable(pdf) == "base64:" + base64.b64encode(pdf).decode()
+    assert readable("<p>één</p>".encode()) == "<p>één</p>" and readable(3) == 3

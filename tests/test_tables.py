@@ -10,7 +10,7 @@ import pytest
 from icalendar import Calendar
 
 from core.render import catalogue
-from tests.harness import AMSTERDAM, download, file_referral, local, open_case, plain, state_of
+from tests.harness import AMSTERDAM, archival_pdf, download, file_referral, local, open_case, plain, state_of
 
 
 def files(user, room: str, suffix: str) -> list[dict]:
@@ -112,9 +112,11 @@ async def test_minutes_rendered_from_the_table_and_adopted_unchangeable(world):
     adopted = await coordinator.command(room, "!notulen 1 vaststellen")
     assert adopted.ok and adopted.says("minutes.adopted"), adopted.keys
     digest = re.search(r"\b[0-9a-f]{64}\b", adopted.body).group(0)
-    document = await coordinator.wait_for(lambda: files(coordinator, room, ".html"), what="minutes document")
+    document = await coordinator.wait_for(lambda: files(coordinator, room, ".pdf"), what="minutes document")
     content = await download(coordinator, document[0]["content"])
-    assert hashlib.sha256(content).hexdigest() == digest and b"Politie bezoekt het gezin" in content
+    assert hashlib.sha256(content).hexdigest() == digest
+    minutes_pdf = archival_pdf(content)
+    assert minutes_pdf.pdfa == ("3", "B") and "Politie bezoekt het gezin" in minutes_pdf.text
     await coordinator.wait_for(lambda: document[0]["event_id"] in state_of(world, world.tokens["coordinator"], room)
                                .get(("m.room.pinned_events", ""), {}).get("pinned", []), what="pinned")
     again = await coordinator.command(room, "!notulen 1 vaststellen")
