@@ -68,7 +68,10 @@ async def test_lifecycle_survives_sigkill_inside_every_step(world):
     await ggz.wait_for(lambda: room in ggz.invites, what="ggz invited")
     files = sorted(e["content"]["body"] for e in coordinator.events.get(room, [])
                    if e["content"].get("msgtype") == "m.file")
-    assert files == [f"overleg-{number}-1.ics", f"plan-{number}-v1.html"]  # each document posted once
+    # Each document posted once: the invitation, the plan, and at closure the meeting's cancellation and the
+    # final report.
+    assert files == [f"eindverslag-{number}.pdf", f"overleg-{number}-1.ics", f"overleg-{number}-1.ics",
+                     f"plan-{number}-v1.pdf"]
     with sqlite3.connect(world.workdir / "zvh.db") as db:
         count = lambda sql: db.execute(sql).fetchone()[0]  # noqa: E731
         assert count("SELECT COUNT(*) FROM referrals") == 1
@@ -76,8 +79,8 @@ async def test_lifecycle_survives_sigkill_inside_every_step(world):
         assert count("SELECT COUNT(*) FROM actions") == 1
         assert count("SELECT status FROM actions") == "done"
         assert count("SELECT COUNT(*) FROM reminders") == 1
-        assert count("SELECT COUNT(*) FROM meetings") == 1
-        assert count("SELECT COUNT(*) FROM archive") == 1
+        assert count("SELECT COUNT(*) FROM meetings WHERE status = 'cancelled'") == 1
+        assert count("SELECT COUNT(*) FROM archive") == 2  # the plan and the final report
         assert count("SELECT COUNT(*) FROM case_members WHERE org_key = 'ggz'") == 1
         assert count("SELECT COUNT(*) FROM outbox WHERE state IN ('pending', 'attempted', 'failed')") == 0
         created = count("SELECT COUNT(*) FROM outbox WHERE kind = 'create_case_room' AND state = 'done'")
