@@ -92,8 +92,8 @@ async def test_plan_as_people_type_it_domains_in_words_short_forms_and_goals_at_
     assert typo.failed and typo.says("plan.bad_domain") and "geestelijke gezondhied" in typo.body
     assert "Bedoelt u geestelijke gezondheid?" in typo.body and "<leefgebied>" in typo.body  # suggestion, usage
     assert (await ggz.command(room, "!taal en")).ok
-    english = await ggz.command(room, "!plan goal mental health Weekly contact")
-    assert english.ok and "mental health: Weekly contact" in english.body
+    english = await ggz.command(room, "!plan goal mental health Weekly contact")  # English names understood;
+    assert english.ok and "geestelijke gezondheid: Weekly contact" in english.body  # the room reads Dutch
 
     linked = await ggz.command(room, "!plan intervention care ggz Ambulant treatment goal 1")
     assert linked.ok and "Ambulant treatment (goal #1)" in linked.body and not linked.says("plan.read_as_goal")
