@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 
 from core.render import catalogue
-from tests.harness import close_case, download, local, notifications, open_case, plain
+from tests.harness import download, local, notifications, open_case, plain
 
 
 def moment(key: str) -> str:
@@ -55,7 +55,9 @@ async def test_zrm_at_the_start_and_after_adoption_side_by_side_and_in_the_final
         stored = db.execute("SELECT scored_by FROM zrm_scores WHERE case_id = ?", (number,)).fetchall()
     assert audited.count("zrm.scored") == 4 and {row[0] for row in stored} == {world.ids["politie"]}
 
-    closed = await close_case(coordinator, room)
+    asked = await coordinator.command(room, "!afsluiten doelen bereikt")
+    assert asked.says("case.close_confirm") and not asked.says("case.close_zrm_missing")  # closure scores given
+    closed = await coordinator.command(room, "ja")
     assert closed.ok and closed.says("case.closed")
     report = await coordinator.wait_for(lambda: [e for e in coordinator.events.get(room, [])
                                                  if e["content"].get("msgtype") == "m.file"
@@ -103,7 +105,9 @@ async def test_a_closed_case_gets_no_evaluation_reminder(world):
     number, room = await open_case(world, "politie", members=("politie",))
     coordinator, politie = await world.user("coordinator"), await world.user("politie")
     assert (await coordinator.command(room, "!plan evaluatie 14 december 2026")).ok
-    assert (await close_case(coordinator, room)).ok
+    asked = await coordinator.command(room, "!afsluiten doelen bereikt")
+    assert asked.says("case.close_confirm") and asked.says("case.close_zrm_missing")  # no closure scores: a hint
+    assert (await coordinator.command(room, "ja")).ok
     world.travel(local("2026-12-07T09:00:05"))
     await asyncio.sleep(3.0)
     assert not politie.said(room, "plan.evaluation_due", world.bot_id)
