@@ -11,6 +11,7 @@ from commands.workdays import WorkCalendar
 from core.intents import Reply
 from core.messages import Msg, fail
 from storage import actions, audit, cases, meetings, schedule
+from storage import plan as plans
 
 IN_CASE = {RoomKind.CASE: Role.CASE_MEMBER}
 FILTERS = {"open": {"nl": "open", "en": "open"}, "all": {"nl": "alle", "en": "all"},
@@ -213,9 +214,10 @@ async def mine(ctx: Context) -> None:
     items.sort(key=lambda d: (d["action"].due_date is None, d["action"].due_date or date.max, d["action"].case_id,
                               d["action"].number))
     upcoming = await meetings.upcoming_for_user(ctx.tx, ctx.sender, ctx.now)
+    reviews = await plans.upcoming_reviews(ctx.tx, ctx.sender, today.isoformat())  # the cases they direct
     await audit.append(ctx.tx, ctx.sender, "actions.overview", purpose="own work", count=len(items))
     if ctx.room_kind is RoomKind.DM:
-        ctx.reply("mine.list", items=items, meetings=upcoming)
+        ctx.reply("mine.list", items=items, meetings=upcoming, evaluations=reviews)
     else:
-        ctx.dm(ctx.sender, "mine.list", items=items, meetings=upcoming)
+        ctx.dm(ctx.sender, "mine.list", items=items, meetings=upcoming, evaluations=reviews)
         ctx.reply("mine.sent_to_dm")

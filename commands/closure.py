@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from commands import dates, documents
+from commands import dates, documents, evaluation
 from commands.actions import date_error, owners_of
 from commands.base import REFERRAL_NUMBER, Context, Rest, Role, RoomKind, command, split_word
 from commands.confirm import on_confirm
@@ -15,8 +15,8 @@ from commands.meetings import post_ics, type_label
 from commands.wallclock import local_moment
 from core.intents import InviteToCase, RemoveFromCase, RoomMessage, UpdateCaseState
 from core.messages import Msg, fail
-from core.vocabulary import CLOSE_REASONS
-from storage import actions, archive, audit, cases, confirmations, meetings, referrals, schedule
+from core.vocabulary import CLOSE_REASONS, LIFE_DOMAINS
+from storage import actions, archive, audit, cases, confirmations, meetings, referrals, schedule, zrm
 from storage import plan as plans
 from storage.db import iso
 from storage.schedule import Kind
@@ -134,12 +134,18 @@ async def final_report(ctx: Context, case_id: str) -> tuple[str, bytes, str]:
         "case.final_report", title=title, case=case, referral=referral,
         tables=[(m, type_label(ctx, m)) for m in held],
         decisions=await meetings.decisions_between(ctx.tx, case_id, None, ctx.now + timedelta(seconds=1)),
-        plan=await plans.get(ctx.tx, case_id),
+        plan=await plans.get(ctx.tx, case_id), zrm=await zrm_start_and_end(ctx, case_id),
         documents=[d for d in await archive.listing(ctx.tx, case_id) if d["kind"] != FINAL_REPORT],
         actions=await actions.of_case(ctx.tx, case_id, (actions.OPEN, actions.DONE, actions.DROPPED))),
         title, filename)
     digest = await archive.store(ctx.tx, case_id, FINAL_REPORT, version, title, content, ctx.sender)
     return filename, content, digest
+
+
+async def zrm_start_and_end(ctx: Context, case_id: str) -> list[tuple[str, int, int]]:
+    """Per life domain scored (in the ZRM's order): the first score and the last."""
+    found = await zrm.first_and_last(ctx.tx, case_id)
+    return [(domain, *found[domain]) for domain in LIFE_DOMAINS if domain in found]
 
 
 @command("heropenen", "reopen", where={RoomKind.CASE: Role.PROCESREGISSEUR, RoomKind.SCREENING: Role.COORDINATOR},
@@ -165,6 +171,9 @@ async def reopen(ctx: Context, text: str) -> None:
     members_left = await schedule.last_state(ctx.tx, Kind.MEMBERS_OUT, case.id) == schedule.FIRED
     await schedule.cancel_case(ctx.tx, case.id)
     await cases.reopen(ctx.tx, case.id)
+    review = (await plans.get(ctx.tx, case.id)).review_date  # its evaluation is reminded again
+    await evaluation.schedule_reminder(ctx.tx, ctx.config, case.id, date.fromisoformat(review) if review else None,
+                                       ctx.now)
     await audit.append(ctx.tx, ctx.sender, "case.reopened", case_id=case.id, purpose="case")
     ctx.intents.append(UpdateCaseState(case.id))
     members = [m.user_id for m in await cases.members(ctx.tx, case.id)]

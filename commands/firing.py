@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from commands import chase, closure, digest, retention
+from commands import chase, closure, digest, evaluation, retention
 from commands import meetings as meeting_commands
 from commands.recurrence import Recurrence, next_occurrence
 from commands.workdays import WorkCalendar
@@ -64,6 +64,8 @@ class Firing:
             await closure.members_out(self)
         elif kind == Kind.MONITORING_END:
             await closure.monitoring_end(self)
+        elif kind == Kind.EVALUATION:
+            await evaluation.remind(self)
         return self.intents
 
     # ---- reminders set by users --------------------------------------------------------------------------------

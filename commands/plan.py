@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from commands import dates, documents
+from commands import dates, documents, evaluation
 from commands.actions import date_error
 from commands.base import Arg, Choice, Context, Number, Rest, Role, RoomKind, Word, command
 from commands.fields import LIFE_DOMAINS, read_domain
@@ -173,6 +173,7 @@ async def review(ctx: Context, _: str, text: str) -> None:
         raise date_error(exc) from None
     before = await plans.get(ctx.tx, ctx.room_case.id)
     await plans.set_review(ctx.tx, ctx.room_case.id, day.isoformat())
+    await evaluation.schedule_reminder(ctx.tx, ctx.config, ctx.room_case.id, day, ctx.now)
     await audit.append(ctx.tx, ctx.sender, "plan.review_set", case_id=ctx.room_case.id, purpose="plan")
     await answer_change(ctx, before)
 

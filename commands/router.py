@@ -22,6 +22,7 @@ from commands import (  # noqa: F401
     reminders,
     statement,
     triage_table,
+    zrm,
 )
 from commands.base import REGISTRY, Command, Context, RoomKind, lookup, split_word
 from core.messages import fail

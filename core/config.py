@@ -149,6 +149,9 @@ class RemindersConfig(Strict):
     # of day, and this many minutes before it starts; 0 switches either off.
     meeting_days_before: int = Field(1, ge=0, le=14)
     meeting_minutes_before: int = Field(60, ge=0, le=24 * 60)
+    # The procesregisseur and the casusregisseur are reminded of the plan's evaluation date this many working days
+    # before it, in the morning (0: on the morning of the day itself).
+    evaluation_working_days_before: int = Field(5, ge=0, le=60)
     # The weekly digest: weekday (0 = Monday) and local time.
     digest_weekday: int = Field(0, ge=0, le=6)
     digest_time: time = time(8, 30)

@@ -70,6 +70,7 @@ def environment(lang: str) -> Environment:
         room=_word(lang, "word.room"),
         role=_word(lang, "word.role"),
         rsvp=_word(lang, "word.rsvp"),
+        zrm_moment=_word(lang, "word.zrm_moment"),
         member=_word(lang, "word.member"),
         help_text=lambda key: Markup(template(lang, key).render()),
         tier=_word(lang, "word.tier"),

@@ -19,6 +19,7 @@ CASE_TABLES = {
     "pending_invites": "case_id = ?",
     "decisions": "case_id = ?",
     "meetings": "case_id = ?",
+    "zrm_scores": "case_id = ?",
     "plan_agreements": "case_id = ?",
     "plan_items": "case_id = ?",
     "plans": "case_id = ?",

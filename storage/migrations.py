@@ -163,6 +163,18 @@ V10_CLOSURE = [
     "ALTER TABLE cases ADD COLUMN monitoring_until TEXT",
 ]
 
+V11_ZRM = [
+    # Self-reliance scores (ZRM, 1 = acute to 5 = self-reliant) per life domain, with who and when, and the moment
+    # they belong to: the start, an evaluation (then the evaluation date it was for) or closure. Every score given
+    # is kept; per domain and moment the latest counts.
+    """CREATE TABLE zrm_scores (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, case_id TEXT NOT NULL, domain TEXT NOT NULL,
+        score INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),
+        moment TEXT NOT NULL CHECK (moment IN ('start', 'evaluation', 'closure')), review_date TEXT,
+        scored_by TEXT NOT NULL, scored_at TEXT NOT NULL)""",
+    "CREATE INDEX zrm_scores_by_case ON zrm_scores(case_id, domain, id)",
+]
+
 V12_BRIEFS = [
     # When a member was brought up to date: those in the case when its room was made read the welcome; anyone
     # invited later (who sees nothing from before their invite) gets a brief on joining.
@@ -190,6 +202,7 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
     ("decisions", V8_DECISIONS),
     ("types of table, series, agenda points, minutes, actions agreed at a meeting", V9_TABLES),
     ("closure: confirmations, closure notes, monitoring", V10_CLOSURE),
+    ("self-reliance (ZRM) scores per life domain", V11_ZRM),
     ("briefs for members who join later", V12_BRIEFS),
     ("confidentiality statements of incidental partners", V13_STATEMENTS),
 ]

@@ -132,3 +132,12 @@ async def adopt(tx: Tx, case_id: str, version: int, title: str, content: bytes, 
     digest = await archive.store(tx, case_id, "plan", version, title, content, actor)
     await tx.execute("UPDATE plans SET adopted_version = ? WHERE case_id = ?", (version, case_id))
     return digest
+
+
+async def upcoming_reviews(tx: Tx, user_id: str, from_day: str) -> list[tuple[str, str]]:
+    """(case, evaluation date) for the cases this person directs (procesregisseur or casusregisseur), not closed,
+    whose evaluation date is `from_day` or later; soonest first."""
+    rows = await tx.all("SELECT c.id, p.review_date FROM cases c JOIN plans p ON p.case_id = c.id "
+                        "WHERE c.status != 'closed' AND ? IN (c.procesregisseur, c.casusregisseur) "
+                        "AND p.review_date >= ? ORDER BY p.review_date, c.id", (user_id, from_day))
+    return [(r["id"], r["review_date"]) for r in rows]

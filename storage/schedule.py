@@ -26,6 +26,7 @@ class Kind(StrEnum):
     MEETING_SOON = "meeting.soon"  # and shortly before it
     MEMBERS_OUT = "case.members_out"  # a closed case's members leave its room after the grace period
     MONITORING_END = "case.monitoring_end"  # the procesregisseur told that a case's monitoring ends
+    EVALUATION = "plan.evaluation"  # the case's directors reminded of the plan's evaluation date
 
 
 ACTION_KINDS = (Kind.ACTION_BEFORE, Kind.ACTION_NUDGE, Kind.ESCALATE_CASUS, Kind.ESCALATE_PROCES)

@@ -59,6 +59,7 @@ EXPECTED = {
     "besluit": ("Politie bezoekt het gezin", {CASE: MEMBERS}),
     "plan": ("", {CASE: MEMBERS}),
     "archief": ("", {CASE: MEMBERS}),
+    "zrm": ("", {CASE: MEMBERS}),
     "herinner": ("morgen 10:00 Bellen", {CASE: MEMBERS, DM: EVERYONE}),
     "herinneringen": ("", {CASE: MEMBERS, DM: EVERYONE}),
     "herinnering": ("1 weg", {CASE: MEMBERS, DM: EVERYONE}),
