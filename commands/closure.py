@@ -69,7 +69,10 @@ async def close(ctx: Context, text: str) -> None:
     await confirmations.ask(ctx.tx, ctx.room_id, ctx.sender, CLOSE, {"case_id": case.id, "reason": reason,
                                                                       "note": note, "until": until},
                             ctx.now + ASK_FOR)
+    closure_scored = any(s.moment == zrm.CLOSURE for s in await zrm.scores(ctx.tx, case.id))
     ctx.reply("case.close_confirm", nr=case.id, reason=reason, note=note, until=until,
+              zrm_missing=None if closure_scored else Msg.of("case.close_zrm_missing",
+                                                             prefix=ctx.config.bot.command_prefix),
               open_actions=await actions.of_case(ctx.tx, case.id),
               meetings=await meetings.upcoming(ctx.tx, case.id, ctx.now),
               members_days=ctx.config.bot.closed_members_days, minutes=int(ASK_FOR.total_seconds() // 60))

@@ -96,7 +96,7 @@ async def test_plan_as_people_type_it_domains_in_words_short_forms_and_goals_at_
     assert english.ok and "geestelijke gezondheid: Weekly contact" in english.body  # the room reads Dutch
 
     linked = await ggz.command(room, "!plan intervention care ggz Ambulant treatment goal 1")
-    assert linked.ok and "Ambulant treatment (goal #1)" in linked.body and not linked.says("plan.read_as_goal")
+    assert linked.ok and "Ambulant treatment (doel #1)" in linked.body and not linked.says("plan.read_as_goal")
     bare = await politie.command(room, "!plan interventie zorg ggz ggz behandeling 2")
     assert bare.ok and bare.says("plan.read_as_goal") and "ggz behandeling (doel #2)" in bare.body
     asked = await politie.command(room, "!plan interventie straf politie Taakstraf 40")
