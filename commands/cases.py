@@ -24,6 +24,7 @@ async def card_params(tx, config, case: cases.Case, now: datetime) -> dict:
         "case": case,
         "partners": [config.partner_name(k) for k in await cases.partners(tx, case.id)],
         "members": await cases.members(tx, case.id),
+        "orgs": {p.key: p.name for p in config.partners},  # members shown with their organisation's name
         "next_meeting": next((m.starts_at for m in await meetings.upcoming(tx, case.id, now)),
                              None),
         "open_actions": await actions.count_open(tx, case.id),

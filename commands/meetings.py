@@ -350,6 +350,7 @@ async def show_meeting(ctx: Context, number: int) -> None:
     if meeting is None:
         raise fail("meeting.not_found", number=number)
     ctx.reply("meeting.detail", meeting=meeting, label=type_label(ctx, meeting), agenda=await agenda(ctx, meeting),
+              orgs={p.key: p.name for p in ctx.config.partners},
               decisions=await meetings.decisions(ctx.tx, case.id, number), **await attendance(ctx, meeting))
 
 

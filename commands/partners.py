@@ -40,7 +40,8 @@ async def change(ctx: Context, change: str, who: str) -> None:
 async def partner_list(ctx: Context) -> None:
     case = ctx.room_case
     names = [ctx.config.partner_name(k) for k in await cases.partners(ctx.tx, case.id)]
-    ctx.reply("partner.list", partners=names, members=await cases.members(ctx.tx, case.id))
+    ctx.reply("partner.list", partners=names, members=await cases.members(ctx.tx, case.id),
+              orgs={p.key: p.name for p in ctx.config.partners})
 
 
 async def add(ctx: Context, people: list[str], org: str | None) -> None:
