@@ -157,7 +157,7 @@ async def test_a_case_room_speaks_the_regions_language_whoever_asks(world):
     mine = await coordinator.command(room, "!mijn")  # personal: the overview goes to the DM, in English
     assert mine.html == rendered("mine.sent_to_dm", "nl")
     overview = await coordinator.wait_said(cdm, "mine.list", world.bot_id)
-    assert overview["content"]["formatted_body"] == rendered("mine.list", "en", items=[], meetings=[])
+    assert overview["content"]["formatted_body"] == rendered("mine.list", "en", items=[], meetings=[], evaluations=[])
     closed = await close_case(coordinator, room, "doelen bereikt")  # the coordinator reads English elsewhere
     assert closed.ok and closed.says("case.closed")
     assert CLOSE_REASONS["goals_met"]["nl"] in closed.body and CLOSE_REASONS["goals_met"]["en"] not in closed.body
