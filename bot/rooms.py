@@ -18,7 +18,9 @@ def plain(config: Config, key: str, **params: Any) -> str:
 
 
 def case_state(case: Case, config: Config) -> dict[str, Any]:
-    return {"case_id": case.id, "status": case.status, "theme": case.theme, "region": config.bot.region}
+    # The approach (person, system, area) says how the case is worked, not about whom: no persons, no area.
+    return {"case_id": case.id, "status": case.status, "theme": case.theme, "region": config.bot.region,
+            "approach": case.approach}
 
 
 def creator_listed(room_version: str) -> bool:

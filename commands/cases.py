@@ -5,7 +5,7 @@ from datetime import datetime
 
 from commands.base import Choice, Context, Role, RoomKind, UserArg, command
 from core.messages import Msg, fail
-from storage import actions, audit, cases, meetings
+from storage import actions, audit, cases, meetings, referrals
 from storage import plan as plans
 
 LEADS = {"case": {"nl": "casus", "en": "case"}, "process": {"nl": "proces", "en": "process"}}
@@ -29,6 +29,7 @@ async def card_params(tx, config, case: cases.Case, now: datetime) -> dict:
                              None),
         "open_actions": await actions.count_open(tx, case.id),
         "plan": plan_status(await plans.get(tx, case.id)),
+        "persons": len(await referrals.persons(tx, case.id)),  # how many, for a system: who is in the referral
     }
 
 
@@ -40,6 +41,7 @@ async def brief(ctx: Context, user_id: str) -> None:
     plan = await plans.get(ctx.tx, case.id)
     ctx.post(ctx.room_id, "case.brief", user=user_id, card=Msg("case.card", await card_params(
         ctx.tx, ctx.config, case, ctx.now)), plan=plan, goals=[i for i in plan.items if i.kind == plans.GOAL],
+        persons=await referrals.persons(ctx.tx, case.id),
         actions=await actions.of_case(ctx.tx, case.id), meetings=await meetings.upcoming(ctx.tx, case.id, ctx.now))
 
 

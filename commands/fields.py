@@ -12,12 +12,23 @@ from typing import Any
 from commands.base import parse_partner_keys
 from core.config import Config
 from core.messages import fail
-from core.vocabulary import DOMAIN_ALIASES, LIFE_DOMAINS, REFERRAL_FIELDS, SUBJECT_ROLES, URGENCY
+from core.vocabulary import (
+    APPROACH_ALIASES,
+    APPROACHES,
+    DEFAULT_APPROACH,
+    DOMAIN_ALIASES,
+    LIFE_DOMAINS,
+    REFERRAL_FIELDS,
+    SUBJECT_ROLES,
+    SYSTEM_MIN_PERSONS,
+    URGENCY,
+)
 
 YES = {"ja", "yes", "j", "y"}
 NO = {"nee", "no", "n"}
 NONE = {"geen", "none", "-", "nee", "no"}
 MAX_TEXT = 2000
+MAX_NEIGHBOURHOOD = 100
 
 
 def fold(text: str) -> str:
@@ -85,6 +96,8 @@ class Field:
     aliases: tuple[str, ...]
     read: Callable[[str, Config, datetime], Any]
     repeatable: bool = False
+    approaches: tuple[str, ...] = tuple(APPROACHES)  # the approaches that need it
+    asked: bool = True  # False: it has a default and is only set by a `veld: waarde` line (the approach)
 
     @property
     def en(self) -> str:
@@ -101,7 +114,7 @@ def read_subjects(answer: str, config: Config, now: datetime) -> list[dict[str, 
         part = part.strip()
         if not part:
             continue
-        m = re.fullmatch(r"((?:[A-Z]\.?\s?|[a-z]\.\s?){1,4})\s+(\d{4})(?:\s*[,(]?\s*([A-Za-z]+)\)?)?", part)
+        m = re.fullmatch(r"((?:[A-Z]\.?\s?|[a-z]\.\s?){1,4})\s+(\d{4})(?:\s*[,(]?\s*([A-Za-z][A-Za-z -]*?)\)?)?", part)
         if not m:
             raise fail("intake.invalid.betrokkene", value=part)
         year = int(m.group(2))
@@ -111,7 +124,7 @@ def read_subjects(answer: str, config: Config, now: datetime) -> list[dict[str, 
         if m.group(3):
             role = match_word(m.group(3), SUBJECT_ROLES) or ""
             if not role:
-                raise fail("intake.invalid.subject_role", value=m.group(3))
+                raise fail("intake.invalid.subject_role", value=m.group(3), options=list(SUBJECT_ROLES))
         letters = re.sub(r"[^A-Za-z]", "", m.group(1)).upper()
         subjects.append({"initials": "".join(f"{c}." for c in letters), "birth_year": year, "role": role})
     if not subjects:
@@ -119,12 +132,51 @@ def read_subjects(answer: str, config: Config, now: datetime) -> list[dict[str, 
     return subjects
 
 
+def read_approach(answer: str, config: Config, now: datetime) -> str:
+    """persoon, systeem or gebied (person, system, area), or what people also call them ("gezinsaanpak" is not)."""
+    key = match_word(answer, APPROACHES)
+    if key is None:
+        key = next((k for k, words in APPROACH_ALIASES.items() if fold(answer) in {fold(w) for w in words}), None)
+    if key is None:
+        raise fail("intake.invalid.aanpak", value=answer.strip(), options=list(APPROACHES))
+    return key
+
+
+def municipality_named(text: str, config: Config) -> str | None:
+    wanted = fold(text)
+    return next((name for name in config.bot.municipalities if fold(name) == wanted), None)
+
+
 def read_municipality(answer: str, config: Config, now: datetime) -> str:
-    wanted = fold(answer)
-    for name in config.bot.municipalities:
-        if fold(name) == wanted:
-            return name
-    raise fail("intake.invalid.gemeente", value=answer.strip(), options=", ".join(config.bot.municipalities))
+    name = municipality_named(answer, config)
+    if name is None:
+        raise fail("intake.invalid.gemeente", value=answer.strip(), options=", ".join(config.bot.municipalities))
+    return name
+
+
+def read_area(answer: str, config: Config, now: datetime) -> dict[str, str]:
+    """An area: its municipality and neighbourhood, `Delft, Tanthof` (or without the comma, `Den Haag Moerwijk`).
+    A neighbourhood, not an address: a house number is refused, so no one's home ends up in the case."""
+    text = " ".join(answer.split())
+    head, comma, hood = text.partition(",")
+    municipality = municipality_named(head, config) if comma else None
+    if not comma:
+        words = text.split()
+        for n in range(len(words) - 1, 0, -1):  # the longest municipality name in front: "Den Haag Moerwijk"
+            municipality = municipality_named(" ".join(words[:n]), config)
+            if municipality:
+                hood = " ".join(words[n:])
+                break
+    if comma and municipality is None:
+        raise fail("intake.invalid.gemeente", value=head.strip(), options=", ".join(config.bot.municipalities))
+    hood = hood.strip(" ,")
+    if municipality is None or not hood:
+        raise fail("intake.invalid.gebied", value=text, options=", ".join(config.bot.municipalities))
+    if re.search(r"\d", hood):
+        raise fail("intake.invalid.gebied_address", value=hood)
+    if len(hood) > MAX_NEIGHBOURHOOD:
+        raise fail("intake.invalid.too_long", max=MAX_NEIGHBOURHOOD)
+    return {"municipality": municipality, "neighbourhood": hood}
 
 
 def read_theme(answer: str, config: Config, now: datetime) -> str:
@@ -187,15 +239,20 @@ def read_urgency(answer: str, config: Config, now: datetime) -> str:
     return key
 
 
+PEOPLE = ("person", "system")  # the approaches with persons concerned; an area has none at its centre
+
 FIELDS: list[Field] = [
-    Field("betrokkene", ("betrokkenen", "subjects"), read_subjects, repeatable=True),
-    Field("gemeente", (), read_municipality),
+    Field("aanpak", ("approach",), read_approach, asked=False),
+    Field("betrokkene", ("betrokkenen", "subjects"), read_subjects, repeatable=True, approaches=PEOPLE),
+    Field("gebied", ("area", "wijk"), read_area, approaches=("area",)),
+    # An area's municipality is the area's own (see settle): asked only where there is no area.
+    Field("gemeente", (), read_municipality, approaches=PEOPLE),
     Field("thema", (), read_theme),
     Field("leefgebieden", ("leefgebied", "domain", "life domains"), read_domains),
     Field("reden", (), read_text),
     Field("doel", (), read_text),
     Field("partners", ("partner",), read_partners),
-    Field("geinformeerd", ("geïnformeerd",), read_informed),
+    Field("geinformeerd", ("geïnformeerd",), read_informed, approaches=PEOPLE),  # no one to inform about an area
     Field("urgentie", (), read_urgency),
 ]
 
@@ -205,5 +262,35 @@ def field_named(name: str) -> Field | None:
     return next((f for f in FIELDS if name in f.names()), None)
 
 
+def approach_of(fields: dict[str, Any]) -> str:
+    return fields.get("aanpak", DEFAULT_APPROACH)
+
+
+def asked_fields(approach: str) -> list[Field]:
+    """The questions the intake asks for this approach, in order: only what the approach needs."""
+    return [f for f in FIELDS if f.asked and approach in f.approaches]
+
+
+def too_few_persons(fields: dict[str, Any]) -> bool:
+    """A system is a family or a group: it names at least two people."""
+    return approach_of(fields) == "system" and 0 < len(fields.get("betrokkene", [])) < SYSTEM_MIN_PERSONS
+
+
 def missing(fields: dict[str, Any]) -> list[Field]:
-    return [f for f in FIELDS if f.key not in fields]
+    return [f for f in asked_fields(approach_of(fields))
+            if f.key not in fields or (f.key == "betrokkene" and too_few_persons(fields))]
+
+
+def settle(fields: dict[str, Any]) -> list[str]:
+    """Fit the fields to the approach: what it does not need is dropped (returned, so the referrer is told; an
+    area referral keeps no persons), and an area's municipality is the area's own."""
+    approach = approach_of(fields)
+    dropped = [f.key for f in FIELDS if f.key in fields and approach not in f.approaches and f.key != "gemeente"]
+    for key in dropped:
+        del fields[key]
+    if approach == "area":
+        if "gebied" in fields:
+            fields["gemeente"] = fields["gebied"]["municipality"]
+        else:
+            fields.pop("gemeente", None)
+    return dropped

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from commands.base import Context, Rest, Role, RoomKind, command
-from commands.fields import FIELDS, NO, YES, field_named, missing
+from commands.fields import FIELDS, NO, YES, approach_of, asked_fields, field_named, missing, settle, too_few_persons
 from core.messages import CommandError, Msg, fail
 from storage import audit, referrals
 from storage import intake as sessions
@@ -17,6 +17,8 @@ async def start(ctx: Context, text: str | None) -> None:
         ctx.reply("intake.not_encrypted")
     session = await sessions.get(ctx.tx, ctx.sender) or sessions.IntakeSession(ctx.sender, ctx.room_id, {}, "")
     session.room_id = ctx.room_id
+    if text and ":" not in text and len(text.split()) == 1:  # `!melding gebied`: the approach, named at the start
+        text = f"aanpak: {text}"
     errors = apply_lines(ctx, session, text) if text else []
     await advance(ctx, session, errors)
 
@@ -90,17 +92,27 @@ def apply_lines(ctx: Context, session: sessions.IntakeSession, text: str) -> lis
 
 
 async def advance(ctx: Context, session: sessions.IntakeSession, errors: list[Msg]) -> None:
-    """Report problems, then ask the next missing field, or show the summary for confirmation."""
+    """Fit the fields to the approach, report problems, then ask the next missing field, or show the summary for
+    confirmation."""
+    fields = session.fields
+    approach = approach_of(fields)
+    dropped = settle(fields)
+    if too_few_persons(fields):
+        errors = [*errors, Msg.of("intake.invalid.system_persons", count=len(fields["betrokkene"]))]
     if errors:
         ctx.failed = True
-    todo = missing(session.fields)
+    notes = [Msg.of("intake.dropped", fields=dropped, approach=approach)] if dropped else []
+    todo = missing(fields)
     session.awaiting = todo[0].key if todo else CONFIRM
     await sessions.save(ctx.tx, session)
     if todo:
-        ctx.reply("intake.ask", errors=errors, field=todo[0].key, number=FIELDS.index(todo[0]) + 1,
-                  total=len(FIELDS), config=ctx.config)
+        asked = asked_fields(approach)
+        question = "betrokkene_system" if todo[0].key == "betrokkene" and approach == "system" else todo[0].key
+        ctx.reply("intake.ask", errors=errors, notes=notes, field=todo[0].key, question=question,
+                  number=asked.index(todo[0]) + 1, total=len(asked), config=ctx.config,
+                  approach_hint="aanpak" not in fields and todo[0] == asked[0])
     else:
-        ctx.reply("intake.summary", errors=errors, fields=session.fields)
+        ctx.reply("intake.summary", errors=errors, notes=notes, fields=fields, approach=approach)
 
 
 async def file(ctx: Context, session: sessions.IntakeSession) -> None:
@@ -112,7 +124,8 @@ async def file(ctx: Context, session: sessions.IntakeSession) -> None:
     ctx.reaction = True  # filing is the act the dialogue was for: confirm it like a command
     ctx.reply("intake.filed", nr=number)
     fields = session.fields
-    # Pseudonymised: the screening notice carries no initials, birth years or free text.
+    # Pseudonymised: the screening notice carries no initials, birth years, area or free text.
     ctx.post(ctx.config.bot.screening_room, "screening.new", nr=number, theme=fields["thema"],
              municipality=fields["gemeente"], urgency=fields["urgentie"], domains=len(fields["leefgebieden"]),
-             subjects=len(fields["betrokkene"]), prefix=ctx.config.bot.command_prefix)
+             subjects=len(fields.get("betrokkene", [])), approach=approach_of(fields),
+             prefix=ctx.config.bot.command_prefix)

@@ -11,11 +11,12 @@ from commands import dates, documents, evaluation
 from commands.actions import date_error
 from commands.base import Arg, Choice, Context, Number, Rest, Role, RoomKind, Word, command
 from commands.fields import LIFE_DOMAINS, read_domain
-from commands.plan_document import document
+from commands.persons import split_person_ref, which_person
+from commands.plan_document import document, goal_groups
 from core.intents import Reply
 from core.messages import Msg, fail
 from storage import archive as archives
-from storage import audit, cases
+from storage import audit, cases, referrals
 from storage import plan as plans
 
 IN_CASE = {RoomKind.CASE: Role.CASE_MEMBER}
@@ -75,6 +76,16 @@ class TextAndGoal(Rest):
         return split_goal_ref(whole), rest
 
 
+class PersonAndText(Rest):
+    """A goal's text, with in front of it the one person of a system it is for: usage `[voor <initialen>] <tekst>`
+    (read in commands/persons.py)."""
+
+    FOR = {"nl": "voor <initialen>", "en": "for <initials>"}
+
+    def usage(self, lang: str) -> str:
+        return f"[{self.FOR[lang]}] {super().usage(lang)}"
+
+
 def linked_goal(ctx: Context, current: plans.Plan, ref: GoalRef) -> tuple[int | None, list[Msg]]:
     """The goal an intervention serves, and what to tell about how it was read. A number alone at the end is
     understood as the goal when that goal exists (the answer says so, and `!plan wijzig` undoes it); when it does
@@ -96,8 +107,11 @@ def required_text(ctx: Context, text: str) -> str:
 
 
 async def show_msg(ctx: Context) -> Msg:
-    return Msg.of("plan.show", plan=await plans.get(ctx.tx, ctx.room_case.id), case_id=ctx.room_case.id,
-                  needed=await needed_orgs(ctx), partners={p.key: p.name for p in ctx.config.partners})
+    plan = await plans.get(ctx.tx, ctx.room_case.id)
+    persons = await referrals.persons(ctx.tx, ctx.room_case.id)
+    return Msg.of("plan.show", plan=plan, case_id=ctx.room_case.id, needed=await needed_orgs(ctx),
+                  partners={p.key: p.name for p in ctx.config.partners}, approach=ctx.room_case.approach,
+                  groups=goal_groups(plan, persons, ctx.room_case.approach))
 
 
 async def show(ctx: Context) -> None:
@@ -135,13 +149,20 @@ async def organisation(ctx: Context) -> str:
 
 
 @command("plan", "plan", where=IN_CASE, args=(Choice("doel", "goal", word("doel", "goal")),
-                                              Domain("leefgebied", "domain"), Rest("tekst", "text")))
+                                              Domain("leefgebied", "domain"), PersonAndText("tekst", "text")))
 async def goal(ctx: Context, _: str, domain: str, text: str) -> None:
+    """A goal for the whole case (a system: the whole family or group), or with `voor J.D.` for one person."""
     ctx.require_open_case()
+    ref = split_person_ref(text)
+    person = which_person(ref, await referrals.persons(ctx.tx, ctx.room_case.id))
+    if ref is not None and person is not None:
+        text = ref.rest
     before = await plans.get(ctx.tx, ctx.room_case.id)
     number = await plans.add_item(ctx.tx, ctx.room_case.id, plans.GOAL, required_text(ctx, text), ctx.sender,
-                                  domain=domain)
-    await audit.append(ctx.tx, ctx.sender, "plan.goal_added", case_id=ctx.room_case.id, purpose="plan", number=number)
+                                  domain=domain, person=person)
+    # The audit trail names the person by place only: their initials are in the referral already.
+    await audit.append(ctx.tx, ctx.sender, "plan.goal_added", case_id=ctx.room_case.id, purpose="plan", number=number,
+                       person=person)
     await answer_change(ctx, before)
 
 

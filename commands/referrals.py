@@ -98,7 +98,9 @@ async def escalate(ctx: Context, referral: referrals.Referral, text: str) -> Non
     keys = parse_partner_keys(ctx.config, re.split(r"[\s,]+", text.strip()) if text.strip() else [])
     number = referral.id
     await referrals.set_outcome(ctx.tx, number, "escalated", ctx.sender)
-    await cases.create(ctx.tx, number, referral.fields["thema"], referral.fields["gemeente"], ctx.sender)
+    area = referral.area
+    await cases.create(ctx.tx, number, referral.fields["thema"], referral.fields["gemeente"], ctx.sender,
+                       referral.approach, area["neighbourhood"] if area else None)
     await cases.add_member(ctx.tx, number, ctx.sender, PROCESREGISSEUR)
     await cases.add_member(ctx.tx, number, referral.referrer, REFERRER, referral.referrer_org)
     waiting = []

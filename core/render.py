@@ -15,7 +15,7 @@ from jinja2 import Environment, FunctionLoader, StrictUndefined
 from markupsafe import Markup
 
 from core.messages import Msg
-from core.vocabulary import CLOSE_REASONS, LIFE_DOMAINS, REFERRAL_FIELDS, SUBJECT_ROLES, URGENCY
+from core.vocabulary import APPROACHES, CLOSE_REASONS, LIFE_DOMAINS, REFERRAL_FIELDS, SUBJECT_ROLES, URGENCY
 
 LOCALES = Path(__file__).with_name("locales")
 LANGUAGES = ("nl", "en")
@@ -62,6 +62,7 @@ def environment(lang: str) -> Environment:
         urgency=_label(lang, URGENCY),
         close_reason=_label(lang, CLOSE_REASONS),
         subject_role=_label(lang, SUBJECT_ROLES),
+        approach=_label(lang, APPROACHES),
         field=lambda key: key if lang == "nl" else REFERRAL_FIELDS.get(key, key),
         status=_word(lang, "word.status"),
         status_filter=_word(lang, "word.filter"),

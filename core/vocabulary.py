@@ -56,14 +56,37 @@ CLOSE_REASONS = {
     "other": {"nl": "overig", "en": "other"},
 }
 
+# A person's role in the referral: the one at the centre, or their place in the family or group (a system).
 SUBJECT_ROLES = {
     "subject": {"nl": "betrokkene", "en": "subject"},
     "family": {"nl": "gezinslid", "en": "family"},
     "victim": {"nl": "slachtoffer", "en": "victim"},
+    "parent": {"nl": "ouder", "en": "parent"},
+    "mother": {"nl": "moeder", "en": "mother"},
+    "father": {"nl": "vader", "en": "father"},
+    "child": {"nl": "kind", "en": "child"},
+    "group_member": {"nl": "groepslid", "en": "group member"},
 }
+
+# How a ZVH works on a referral: around one person, around a whole system (a family or a group gets one plan), or
+# on an area (serious local safety problems in a neighbourhood, with no single person at the centre).
+APPROACHES = {
+    "person": {"nl": "persoon", "en": "person"},
+    "system": {"nl": "systeem", "en": "system"},
+    "area": {"nl": "gebied", "en": "area"},
+}
+DEFAULT_APPROACH = "person"  # referrals and cases from before approaches existed are about a person
+# What people also call them (either language).
+APPROACH_ALIASES: dict[str, tuple[str, ...]] = {
+    "person": ("persoonsgericht", "persoonsgerichte aanpak", "person-oriented", "individual"),
+    "system": ("systeemgericht", "systeemgerichte aanpak", "gezin", "groep", "system-oriented", "family", "group"),
+    "area": ("gebiedsgericht", "gebiedsgerichte aanpak", "wijk", "buurt", "area-oriented", "neighbourhood"),
+}
+SYSTEM_MIN_PERSONS = 2  # a system is a family or a group: at least two people
 
 # The referral's fields: canonical (Dutch) name -> English name.
 REFERRAL_FIELDS = {
-    "betrokkene": "subject", "gemeente": "municipality", "thema": "theme", "leefgebieden": "domains",
-    "reden": "reason", "doel": "goal", "partners": "partners", "geinformeerd": "informed", "urgentie": "urgency",
+    "aanpak": "approach", "betrokkene": "subject", "gebied": "area", "gemeente": "municipality", "thema": "theme",
+    "leefgebieden": "domains", "reden": "reason", "doel": "goal", "partners": "partners", "geinformeerd": "informed",
+    "urgentie": "urgency",
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
+from core.vocabulary import DEFAULT_APPROACH
 from storage.db import Tx, utcnow
 
 PROCESREGISSEUR = "procesregisseur"
@@ -26,6 +27,8 @@ class Case:
     close_reason: str | None = None
     close_note: str | None = None
     monitoring_until: str | None = None
+    approach: str = DEFAULT_APPROACH  # person, system (a family or group) or area
+    area: str | None = None  # the neighbourhood, for an area (its municipality is `municipality`)
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Case:
@@ -39,11 +42,12 @@ class Member:
     org_key: str | None
 
 
-async def create(tx: Tx, case_id: str, theme: str, municipality: str, procesregisseur: str) -> None:
+async def create(tx: Tx, case_id: str, theme: str, municipality: str, procesregisseur: str,
+                 approach: str = DEFAULT_APPROACH, area: str | None = None) -> None:
     await tx.execute(
-        "INSERT INTO cases(id, status, theme, municipality, procesregisseur, created_at) "
-        "VALUES (?, 'open', ?, ?, ?, ?)",
-        (case_id, theme, municipality, procesregisseur, utcnow()),
+        "INSERT INTO cases(id, status, theme, municipality, procesregisseur, created_at, approach, area) "
+        "VALUES (?, 'open', ?, ?, ?, ?, ?, ?)",
+        (case_id, theme, municipality, procesregisseur, utcnow(), approach, area),
     )
 
 

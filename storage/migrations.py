@@ -191,6 +191,15 @@ V13_STATEMENTS = [
         PRIMARY KEY (case_id, user_id))""",
 ]
 
+V14_APPROACH = [
+    # How a case is approached: around a person, a system (a family or group: one plan), or an area. Cases made
+    # before are about a person. For an area, its neighbourhood (its municipality is the case's).
+    "ALTER TABLE cases ADD COLUMN approach TEXT NOT NULL DEFAULT 'person'",
+    "ALTER TABLE cases ADD COLUMN area TEXT",
+    # A goal may be for one person of a system: their place (from 1) among the referral's persons concerned.
+    "ALTER TABLE plan_items ADD COLUMN person INTEGER",
+]
+
 MIGRATIONS: list[tuple[str, list[str]]] = [
     ("foundation: referrals, cases, outbox, exactly-once bookkeeping, audit log", V1_FOUNDATION),
     ("actions, reminders and the schedule", V2_ACTIONS_AND_SCHEDULE),
@@ -205,4 +214,5 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
     ("self-reliance (ZRM) scores per life domain", V11_ZRM),
     ("briefs for members who join later", V12_BRIEFS),
     ("confidentiality statements of incidental partners", V13_STATEMENTS),
+    ("approach: person, system or area; goals for one person of a system", V14_APPROACH),
 ]

@@ -19,11 +19,12 @@ class Item:
     partner: str | None
     goal: int | None
     text: str
+    person: int | None = None  # a goal for one person of a system: their place (from 1) among the persons concerned
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Item:
         return cls(row["number"], row["kind"], row["domain"], row["measure"], row["partner"], row["goal"],
-                   row["text"])
+                   row["text"], row["person"])
 
 
 @dataclass(frozen=True)
@@ -74,12 +75,13 @@ async def changed(tx: Tx, case_id: str) -> int:
 
 
 async def add_item(tx: Tx, case_id: str, kind: str, text: str, actor: str, domain: str | None = None,
-                   measure: str | None = None, partner: str | None = None, goal: int | None = None) -> int:
+                   measure: str | None = None, partner: str | None = None, goal: int | None = None,
+                   person: int | None = None) -> int:
     number = await counters.next_value(tx, f"plan:{case_id}")
     await tx.execute(
-        "INSERT INTO plan_items(case_id, number, kind, domain, measure, partner, goal, text, created_by, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (case_id, number, kind, domain, measure, partner, goal, text, actor, utcnow()))
+        "INSERT INTO plan_items(case_id, number, kind, domain, measure, partner, goal, text, created_by, created_at, "
+        "person) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (case_id, number, kind, domain, measure, partner, goal, text, actor, utcnow(), person))
     await changed(tx, case_id)
     return number
 

@@ -6,6 +6,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from core.vocabulary import DEFAULT_APPROACH
 from storage import counters
 from storage.db import Tx, dumps, utcnow
 
@@ -32,6 +33,20 @@ class Referral:
         data["fields"] = json.loads(data["fields"])
         return cls(**data)
 
+    @property
+    def approach(self) -> str:
+        """person, system or area; a referral filed before there was a choice is about a person."""
+        return self.fields.get("aanpak", DEFAULT_APPROACH)
+
+    @property
+    def persons(self) -> list[dict[str, Any]]:
+        """The persons concerned (initials, birth year, role), in the order given; none for an area."""
+        return list(self.fields.get("betrokkene", []))
+
+    @property
+    def area(self) -> dict[str, str] | None:
+        return self.fields.get("gebied")
+
 
 async def next_number(tx: Tx, prefix: str, year: int) -> str:
     """<PREFIX>-<YYYY>-<NNNN>, counting from 1 each year; gap-free because it is part of the filing transaction."""
@@ -49,6 +64,12 @@ async def insert(tx: Tx, number: str, referrer: str, referrer_org: str | None, f
 async def get(tx: Tx, number: str) -> Referral | None:
     row = await tx.one("SELECT * FROM referrals WHERE id = ?", (number.upper(),))
     return Referral.from_row(row) if row else None
+
+
+async def persons(tx: Tx, number: str) -> list[dict[str, Any]]:
+    """A case's persons concerned: those of the referral it came from (a case keeps its referral's number)."""
+    referral = await get(tx, number)
+    return referral.persons if referral else []
 
 
 async def by_referrer(tx: Tx, user_id: str) -> list[Referral]:

@@ -22,6 +22,7 @@ import pypdf
 
 from bot.matrix import exchange_keys
 from core.clock import ENV as CLOCK_ENV
+from core.render import template
 from devserver.local_synapse import LocalSynapse
 from devserver.provision import call, create_screening_room, join, write_config
 
@@ -362,6 +363,11 @@ class Answer:
 
     def says(self, key: str) -> bool:
         return key in self.keys
+
+
+def asks(reply: Answer, question: str) -> bool:
+    """The reply is the intake's question `question` (a field, or `betrokkene_system`), as the catalogue words it."""
+    return reply.says("intake.ask") and template("nl", f"intake.question.{question}").render() in reply.html
 
 
 class BotProcess:

@@ -2,13 +2,8 @@
 import asyncio
 import re
 
-from core.render import catalogue, template
-from tests.harness import NUMBER, REFERRAL_LINES, Answer, file_referral
-
-
-def asks(reply: Answer, field: str) -> bool:
-    """The reply is the intake's question for `field` (its question as the catalogue words it, whatever that is)."""
-    return reply.says("intake.ask") and template("nl", f"intake.question.{field}").render() in reply.html
+from core.render import catalogue
+from tests.harness import NUMBER, REFERRAL_LINES, asks, file_referral
 
 
 async def test_guided_intake_validates_each_answer_and_files(world):
