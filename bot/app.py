@@ -92,6 +92,8 @@ class Bot:
         self.verifier = verification.Verifier(self.client, None, self.config.is_admin)
         await self._cross_sign(store)
         matrix = Matrix(self.client, cross_signed_only=mc.device_trust == "cross_signed")
+        if await matrix.lift_rate_limits():  # only where the bot is a homeserver admin
+            log.info("the homeserver's rate limits are lifted for the bot's account")
         self.key_requests = KeyRequests(self.client)
         self.executor = Executor(self.db, matrix, self.config)
         self.handler = Handler(self.db, self.config, self.client.user_id, self.clock)

@@ -9,11 +9,13 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import aiohttp
+
 from bot import metrics, outbox_writer, rooms
 from bot.faults import crash_point
 from bot.matrix import Matrix, MatrixError
 from core.config import Config
-from core.intents import AddToSpace, DirectMessage, Intent, LeaveRoom, RawEvent, RoomMessage
+from core.intents import AddToSpace, DirectMessage, Intent, InviteToCase, LeaveRoom, RawEvent, RoomMessage
 from core.messages import Msg
 from storage import audit, cases, events, outbox, users
 from storage.db import Database, Tx, iso
@@ -21,6 +23,7 @@ from storage.outbox import OutboxItem
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = 60.0  # a homeserver back after an outage is used within a minute
+CONCURRENT = 8  # lanes worked at once
 AUDIT_ANCHORS = "nl.zvh.audit_anchors"  # in the bot's account data, outside the database
 KEEP_ANCHORS = 400  # a year of nightly anchors and then some
 
@@ -46,17 +49,33 @@ class Executor:
         self._wake.set()
 
     async def run(self) -> None:
+        """Each lane's first item as soon as it is due, up to CONCURRENT at once: one slow or rate-limited
+        homeserver call holds up its own room (or invitation) only, never the answers to everyone else."""
+        busy: dict[str, asyncio.Task] = {}
         while True:
             self._wake.clear()
+            now = iso(datetime.now(timezone.utc))  # retry delays are transport time: real time
             async with self.db.transaction() as tx:
-                # Retry delays are transport time: real time, like the not_before they were stamped with.
-                item = await outbox.next_open(tx, iso(datetime.now(timezone.utc)))
-                retry_at = None if item else await outbox.earliest_retry(tx)
-            if item is None:
+                heads = [h for h in await outbox.heads(tx) if h.lane not in busy]
+                due = [h for h in heads if h.not_before is None or h.not_before <= now]
+                started = []
+                for head in due[:max(0, CONCURRENT - len(busy))]:
+                    item = await outbox.get(tx, head.id)
+                    if item is not None:
+                        started.append(item)
+            for item in started:
+                busy[item.lane] = asyncio.create_task(self._perform_in_lane(item, busy))
+            if not busy and not due:
                 self.idle.set()
-                await self._sleep_until(retry_at)
-                continue
+            waiting = [h.not_before for h in heads if h.not_before and h.not_before > now]
+            await self._sleep_until(min(waiting) if waiting else None)
+
+    async def _perform_in_lane(self, item: OutboxItem, busy: dict[str, asyncio.Task]) -> None:
+        try:
             await self.perform(item)
+        finally:
+            busy.pop(item.lane, None)
+            self.wake()
 
     async def _sleep_until(self, retry_at: str | None) -> None:
         timeout = None
@@ -76,7 +95,7 @@ class Executor:
         except MatrixError as exc:
             await self._failed(item, exc, transient=exc.transient)
             return
-        except (TimeoutError, OSError) as exc:
+        except (TimeoutError, OSError, aiohttp.ClientError) as exc:
             await self._failed(item, exc, transient=True)
             return
         except Exception:  # a bad item (malformed, or a bug): never the end of the bot
@@ -95,13 +114,32 @@ class Executor:
         async with self.db.transaction() as tx:
             if transient:
                 delay = min(MAX_BACKOFF, 0.5 * 2 ** min(item.attempts, 12)) * random.uniform(0.8, 1.2)
+                if isinstance(exc, MatrixError) and exc.retry_after_ms:  # the homeserver's own wait comes first
+                    delay = max(delay, exc.retry_after_ms / 1000)
                 not_before = (datetime.now(timezone.utc) + timedelta(seconds=delay)).isoformat(timespec="milliseconds")
                 await outbox.retry_later(tx, item.id, not_before, str(exc))
                 log.warning("outbox %s #%d failed, retry in %.1fs: %s", item.kind, item.id, delay, exc)
+                if item.attempts == 0:  # the first time only: said once, not on every retry
+                    await self._delayed(tx, item, delay)
             else:
                 await outbox.mark_failed(tx, item.id, str(exc))
                 log.error("outbox %s #%d failed for good: %s", item.kind, item.id, exc)
                 await self._report(tx, item, exc)
+
+    async def _delayed(self, tx: Tx, item: OutboxItem, delay: float) -> None:
+        """Work held up by a homeserver is said where it matters: a case room the homeserver makes us wait for (to
+        the coordinators, in the screening room), an invitation a partner's server does not take yet (to the
+        procesregisseur, in the case room). The retries go on."""
+        case_id = item.payload.get("case_id") if isinstance(item.payload, dict) else None
+        case = await cases.get(tx, case_id) if case_id else None
+        if case is None:
+            return
+        if item.kind == "create_case_room":
+            msg = Msg.of("case.room_delayed", nr=case.id, seconds=round(delay)).to(case.procesregisseur)
+            await outbox_writer.write(tx, self.config, [RoomMessage(self.config.bot.screening_room, msg)])
+        elif item.kind == "case_invite" and case.room_id:
+            msg = Msg.of("case.invite_pending", user=item.payload["user_id"]).to(case.procesregisseur)
+            await outbox_writer.write(tx, self.config, [RoomMessage(case.room_id, msg)])
 
     async def _report(self, tx: Tx, item: OutboxItem, exc: Exception) -> None:
         """A message that will never arrive is reported where it was going (its room, or the person's direct
@@ -138,6 +176,9 @@ class Executor:
             if create and create.get(rooms.CREATION_KEY) == key:
                 return room_id
         return None
+
+    def _local(self, user_id: str) -> bool:
+        return user_id.split(":", 1)[-1] == self.matrix.user_id.split(":", 1)[-1]
 
     # ---- item kinds: each returns (result, follow-up in the done-transaction) ------------------------------------
 
@@ -276,13 +317,18 @@ class Executor:
             return {"room_id": None}, None
         if case.room_id:
             return {"room_id": case.room_id}, None
-        body = rooms.case_room(self.config, self.matrix.user_id, case, members, space_id, item.key,
+        # Members on this homeserver are invited with the room; those on partners' servers each by an invitation
+        # of their own, retried on its own: one unreachable server never holds up the room or another invitation.
+        here = [m for m in members if self._local(m.user_id)]
+        body = rooms.case_room(self.config, self.matrix.user_id, case, here, space_id, item.key,
                                await self.room_version())
         room_id = await self._create_once(item, item.key, body)
 
         async def record(tx: Tx) -> None:
             await cases.set_room(tx, case_id, room_id)
             follow: list[Intent] = [RawEvent(room_id, "m.room.message", item.payload["welcome"])]
+            follow += [InviteToCase(case_id, m.user_id) for m in members
+                       if not self._local(m.user_id) and m.user_id != self.matrix.user_id]
             if space_id:
                 follow.append(AddToSpace(case_id, space_id, room_id))
             await outbox_writer.write(tx, self.config, follow)
@@ -309,11 +355,20 @@ class Executor:
         async with self.db.transaction() as tx:
             case = await cases.get(tx, p["case_id"])
             space_id = await tx.get_meta("space_room_id")
-        if case and case.room_id:
-            await self.matrix.invite(case.room_id, p["user_id"])
-            if space_id and self.config.is_coordinator(p["user_id"]):
-                await self.matrix.invite(space_id, p["user_id"])
-        return None, None
+        if not (case and case.room_id):
+            return None, None
+        await self.matrix.invite(case.room_id, p["user_id"])
+        if space_id and self.config.is_coordinator(p["user_id"]):
+            await self.matrix.invite(space_id, p["user_id"])
+        if not item.attempts:
+            return None, None
+        room_id, lead = case.room_id, case.procesregisseur
+
+        async def delivered(tx: Tx) -> None:  # it was said to be waiting: now it went through
+            msg = Msg.of("case.invite_delivered", user=p["user_id"]).to(lead)
+            await outbox_writer.write(tx, self.config, [RoomMessage(room_id, msg)])
+
+        return None, delivered
 
     async def _do_case_remove(self, item: OutboxItem):
         p = item.payload

@@ -49,7 +49,28 @@ async def write(tx: Tx, config: Config, intents: list[Intent], *, room_id: str |
         if private_for and isinstance(intent, Reply):
             made = [(kind, {**payload, "to_user": private_for}) for kind, payload in made]
         items.extend(made)
-    await outbox.enqueue_many(tx, items)
+    await outbox.enqueue_many(tx, [(kind, lane_of(kind, payload), payload) for kind, payload in items])
+
+
+# The region's space and the rooms in it are made one after the other (the space first); the homeserver limits
+# room creation on its own, and that must not hold up anything else.
+ROOM_STRUCTURE = ("ensure_space", "create_case_room", "space_add")
+
+
+def lane_of(kind: str, payload: dict[str, Any]) -> str:
+    """What an item must wait for: the items before it in the same room, the same person's direct chat, the same
+    invitation (one unreachable partner server holds up its own invitations only), or room creation."""
+    if kind in ROOM_STRUCTURE:
+        return "rooms"
+    if kind in ("case_invite", "case_remove"):
+        return f"member:{payload['case_id']}:{payload['user_id']}"
+    if kind == "case_state":
+        return f"case:{payload['case_id']}"
+    if payload.get("to_user"):
+        return f"user:{payload['to_user']}"
+    if payload.get("room_id"):
+        return f"room:{payload['room_id']}"
+    return kind
 
 
 async def _items(tx: Tx, config: Config, intent: Intent, room_id: str | None, reply_to: str | None

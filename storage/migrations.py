@@ -200,6 +200,12 @@ V14_APPROACH = [
     "ALTER TABLE plan_items ADD COLUMN person INTEGER",
 ]
 
+V16_LANES = [
+    # Independent effects run side by side: each outbox item names its lane (a room, a person's direct chat, one
+    # invitation, room creation); within a lane the order is kept. Items from before have none: one lane.
+    "ALTER TABLE outbox ADD COLUMN lane TEXT",
+]
+
 MIGRATIONS: list[tuple[str, list[str]]] = [
     ("foundation: referrals, cases, outbox, exactly-once bookkeeping, audit log", V1_FOUNDATION),
     ("actions, reminders and the schedule", V2_ACTIONS_AND_SCHEDULE),
@@ -215,4 +221,5 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
     ("briefs for members who join later", V12_BRIEFS),
     ("confidentiality statements of incidental partners", V13_STATEMENTS),
     ("approach: person, system or area; goals for one person of a system", V14_APPROACH),
+    ("outbox lanes", V16_LANES),
 ]

@@ -19,18 +19,54 @@ class OutboxItem:
     payload: dict[str, Any]
     state: str
     attempts: int
+    lane: str = ""
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> OutboxItem:
-        return cls(row["id"], row["key"], row["kind"], json.loads(row["payload"]), row["state"], row["attempts"])
+        return cls(row["id"], row["key"], row["kind"], json.loads(row["payload"]), row["state"], row["attempts"],
+                   row["lane"] or "")
 
 
-async def enqueue_many(tx: Tx, items: list[tuple[str, dict[str, Any]]]) -> None:
-    """Several items in one statement (a burst of reminders); order is kept. Only the writer (bot/outbox_writer.py)
-    calls this: it is the one way in."""
+async def enqueue_many(tx: Tx, items: list[tuple[str, str, dict[str, Any]]]) -> None:
+    """Several items (kind, lane, payload) in one statement (a burst of reminders); order is kept. Only the writer
+    (bot/outbox_writer.py) calls this: it is the one way in."""
     now = utcnow()
-    await tx.conn.executemany("INSERT INTO outbox(key, kind, payload, created_at) VALUES (?, ?, ?, ?)",
-                              [(f"zvh-{uuid.uuid4().hex}", kind, dumps(payload), now) for kind, payload in items])
+    await tx.conn.executemany("INSERT INTO outbox(key, kind, lane, payload, created_at) VALUES (?, ?, ?, ?, ?)",
+                              [(f"zvh-{uuid.uuid4().hex}", kind, lane, dumps(payload), now)
+                               for kind, lane, payload in items])
+
+
+@dataclass(frozen=True)
+class Head:
+    """The first open item of a lane: the one that may go next there."""
+    id: int
+    lane: str
+    not_before: str | None
+
+
+async def heads(tx: Tx, limit: int = 2000) -> list[Head]:
+    """Per lane, its first open item, oldest lanes first (a later item of a lane waits for the ones before it,
+    even while those wait to be retried: the order within a room is kept)."""
+    rows = await tx.all("SELECT id, COALESCE(lane, '') AS lane, not_before FROM outbox "
+                        "WHERE state IN ('pending', 'attempted') ORDER BY id LIMIT ?", (limit,))
+    seen: dict[str, Head] = {}
+    for row in rows:
+        if row["lane"] not in seen:
+            seen[row["lane"]] = Head(row["id"], row["lane"], row["not_before"])
+    return list(seen.values())
+
+
+async def get(tx: Tx, item_id: int) -> OutboxItem | None:
+    """One open item; one that cannot even be read (its payload is not JSON) is marked failed on the spot: one
+    bad row never blocks the rest."""
+    row = await tx.one("SELECT * FROM outbox WHERE id = ? AND state IN ('pending', 'attempted')", (item_id,))
+    if row is None:
+        return None
+    try:
+        return OutboxItem.from_row(row)
+    except (ValueError, TypeError):
+        await mark_failed(tx, row["id"], "unreadable payload")
+        return None
 
 
 async def next_open(tx: Tx, now: str) -> OutboxItem | None:

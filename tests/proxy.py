@@ -1,4 +1,5 @@
-"""A pass-through proxy in front of Synapse that answers some requests with 429 first (rate limiting on demand)."""
+"""A pass-through proxy in front of Synapse that answers some requests with 429 first (rate limiting on demand), or
+with another error (a partner's server that cannot be reached)."""
 from __future__ import annotations
 
 import re
@@ -13,9 +14,13 @@ HOP_HEADERS = {"host", "content-length", "transfer-encoding", "connection"}
 
 
 class RateLimitingProxy:
-    def __init__(self, upstream: str, pattern: str, count: int, retry_after_ms: int) -> None:
+    def __init__(self, upstream: str, pattern: str, count: int, retry_after_ms: int, status: int = 429,
+                 body: str | None = None) -> None:
+        """body: only requests whose body matches this too (one invitation among several)."""
         self.upstream = upstream.rstrip("/")
         self.pattern = re.compile(pattern)
+        self.body = re.compile(body) if body else None
+        self.status = status
         self.remaining = count
         self.retry_after_ms = retry_after_ms
         self.limited: list[float] = []  # when each 429 was given
@@ -42,10 +47,14 @@ class RateLimitingProxy:
 
     async def _handle(self, request: web.Request) -> web.Response:
         body = await request.read()
-        matching = bool(self.pattern.search(request.path))
+        matching = bool(self.pattern.search(request.path)) and (
+            self.body is None or bool(self.body.search(body.decode("utf-8", "replace"))))
         if matching and self.remaining > 0:
             self.remaining -= 1
             self.limited.append(time.monotonic())
+            if self.status != 429:
+                return web.json_response({"errcode": "M_UNKNOWN", "error": "Failed to reach the remote server"},
+                                         status=self.status)
             return web.json_response({"errcode": "M_LIMIT_EXCEEDED", "error": "Too Many Requests",
                                       "retry_after_ms": self.retry_after_ms}, status=429)
         if matching:

@@ -31,7 +31,7 @@ async def test_a_failed_transaction_leaves_nothing_behind(tmp_path):
     with pytest.raises(RuntimeError):
         async with db.transaction() as tx:
             await events.mark_handled(tx, "$e1", "!r")
-            await outbox.enqueue_many(tx, [("send", {"room_id": "!r", "content": {}})])
+            await outbox.enqueue_many(tx, [("send", "room:!r", {"room_id": "!r", "content": {}})])
             raise RuntimeError("crash mid-command")
     async with db.transaction() as tx:
         assert await events.mark_handled(tx, "$e1", "!r")  # it was not recorded, so it is new now
@@ -50,17 +50,21 @@ async def test_referral_numbers_count_per_year_without_gaps(tmp_path):
     await db.close()
 
 
-async def test_outbox_is_performed_in_order_and_retries_wait(tmp_path):
+async def test_the_outbox_keeps_order_within_a_lane_and_lanes_apart(tmp_path):
     db = await Database.open(tmp_path / "zvh.db")
     async with db.transaction() as tx:
-        await outbox.enqueue_many(tx, [("send", {"n": 1}), ("send", {"n": 2})])
-        a = (await outbox.next_open(tx, "2026-01-01T00:00:00+00:00")).id
-        await outbox.retry_later(tx, a, "2099-01-01T00:00:00+00:00", "down")
-        b = (await outbox.next_open(tx, "2026-01-01T00:00:00+00:00")).id
-        assert b > a and (await outbox.next_open(tx, "2026-01-01T00:00:00+00:00")).payload == {"n": 2}
-        await outbox.mark_done(tx, b, {"event_id": "$x"})
-        assert await outbox.next_open(tx, "2026-01-01T00:00:00+00:00") is None
-        assert (await outbox.next_open(tx, "2099-01-02T00:00:00+00:00")).id == a
+        await outbox.enqueue_many(tx, [("send", "room:!a", {"n": 1}), ("send", "room:!a", {"n": 2}),
+                                       ("send", "room:!b", {"n": 3})])
+        a1, b = [h.id for h in await outbox.heads(tx)]  # the first of each room: !a's second waits for its first
+        assert (await outbox.get(tx, a1)).payload == {"n": 1} and (await outbox.get(tx, b)).payload == {"n": 3}
+        await outbox.retry_later(tx, a1, "2099-01-01T00:00:00+00:00", "down")
+        heads = await outbox.heads(tx)  # a retry waiting holds its own lane only
+        assert [(h.id, h.not_before) for h in heads] == [(a1, "2099-01-01T00:00:00+00:00"), (b, None)]
+        await outbox.mark_done(tx, a1, {"event_id": "$x"})
+        assert [(await outbox.get(tx, h.id)).payload for h in await outbox.heads(tx)] == [{"n": 2}, {"n": 3}]
+        await tx.execute("UPDATE outbox SET payload = 'not json' WHERE id = ?", (b,))
+        assert await outbox.get(tx, b) is None  # unreadable: failed on the spot, never blocking its lane
+        assert [h.lane for h in await outbox.heads(tx)] == ["room:!a"]
     await db.close()
 
 
