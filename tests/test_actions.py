@@ -32,7 +32,7 @@ def rendered(key: str, lang: str, /, **params) -> str:
 
 def card_shows(card: Answer, field: str, value: str) -> bool:
     """The case card shows `value` on the line of `field`, its label read from the catalogue (wording may change)."""
-    label = re.search(r"<li>([^<{]*)\{\{ *" + re.escape(field), catalogue("nl")["case.card"]).group(1)
+    label = re.search(r"<li>([^<{]*)(?:\{%[^%]*%\})?\{\{ *" + re.escape(field), catalogue("nl")["case.card"]).group(1)
     return card.says("case.card") and f"{label}{value}" in card.body
 
 
