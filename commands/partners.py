@@ -9,10 +9,11 @@ from core.messages import fail
 from storage import actions, audit, cases
 from storage.cases import PARTNER
 
+IN_ROOM = {RoomKind.CASE: Role.CASE_MEMBER, RoomKind.ARRANGEMENT: Role.CASE_MEMBER}  # a light arrangement's too
 CHANGES = {"add": {"nl": "toevoegen", "en": "add"}, "remove": {"nl": "verwijderen", "en": "remove"}}
 
 
-@command("partner", "partner", where={RoomKind.CASE: Role.CASE_MEMBER}, role=Role.PROCESREGISSEUR,
+@command("partner", "partner", where=IN_ROOM, role=Role.PROCESREGISSEUR,
          args=(Choice("wijziging", "change", CHANGES), Word("org|@gebruiker", "org|@user")))
 async def change(ctx: Context, change: str, who: str) -> None:
     """Need-to-know is the procesregisseur's to decide: an organisation (its contacts) or one person from the
@@ -36,7 +37,7 @@ async def change(ctx: Context, change: str, who: str) -> None:
         await remove(ctx, people, org_key, whole)
 
 
-@command("partner", "partner", where={RoomKind.CASE: Role.CASE_MEMBER}, read_only=True)
+@command("partner", "partner", where=IN_ROOM, read_only=True)
 async def partner_list(ctx: Context) -> None:
     case = ctx.room_case
     names = [ctx.config.partner_name(k) for k in await cases.partners(ctx.tx, case.id)]
