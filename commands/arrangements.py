@@ -87,7 +87,7 @@ async def start(ctx: Context, referral: referrals.Referral, text: str) -> None:
                        term_ends=ends.isoformat())
     await cases.mark_briefed(ctx.tx, number)  # the room's welcome, with the card, is their brief
     case = await cases.require(ctx.tx, number)
-    ctx.intents.append(CreateCaseRoom(number, Msg.of("arrangement.welcome", card=await card(ctx, case),
+    ctx.intents.append(CreateCaseRoom(number, Msg.of("arrangement.welcome", nr=number, card=await card(ctx, case),
                                                      prefix=ctx.config.bot.command_prefix)))
     ctx.dm(referral.referrer, "outcome.aligned", notify=True, nr=number, ends=ends)
     ctx.reply("triage.aligned", nr=number, partners=[ctx.config.partner_name(k) for k in keys], waiting=waiting,
