@@ -51,6 +51,8 @@ async def test_a_light_arrangement_from_triage_to_its_automatic_end(world):
     asked = await coordinator.command(world.screening_room, f"!triage {first} afstemmen")
     assert asked.failed and asked.says("arrangement.needs_partners") and asked.says("kaart.suggest"), asked.keys
     assert "Woonstichting Delft" in asked.body
+    shown = await coordinator.command(world.screening_room, f"!toon {first}")  # the triage sees them too
+    assert shown.says("referrals.full") and shown.says("kaart.suggest") and "Woonstichting Delft" in shown.body
     too_many = await coordinator.command(world.screening_room, f"!triage {first} afstemmen ggz politie om woning")
     assert too_many.failed and too_many.says("arrangement.too_many_partners")
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from commands.map_search import for_domains, read_query, search
 from core.social_map import Offer, SocialMap, dump, parse
 from storage import social_map_file
+from tests.harness import open_case
 
 REPO = Path(__file__).resolve().parent.parent
 KAART = """
@@ -116,3 +117,15 @@ async def test_an_admin_changes_the_kaart_audited_and_no_one_else_may(world):
         trail = db.execute("SELECT actor, detail FROM audit_log WHERE action = 'kaart.changed' ORDER BY id").fetchall()
     assert [actor for actor, _ in trail] == [world.ids["beheer"]] * 2
     assert "financien" in trail[0][1] and "strafbeschikking" in trail[1][1]
+
+
+async def test_the_plan_suggests_partners_from_the_kaart_when_it_names_none(world):
+    (world.workdir / "kaart.toml").write_text(KAART)
+    number, room = await open_case(world, "ggz", members=("ggz",))
+    ggz = await world.user("ggz")
+    assert (await ggz.command(room, "!plan doel schulden Schulden onder controle")).ok
+    asked = await ggz.command(room, "!plan interventie zorg budgetcoaching starten doel 1")
+    assert asked.failed and asked.says("plan.unknown_partner") and asked.says("kaart.suggest"), asked.keys
+    assert "Schuldhulpverlening Delft" in asked.body and "GGZ Delfland" not in asked.body.split("kaart")[-1]
+    assert "!plan interventie" in asked.body  # with the usage line
+    assert (await ggz.command(room, "!plan interventie zorg ggz Budgetcoaching starten doel 1")).ok
