@@ -40,6 +40,7 @@ async def align(world, partners: str) -> tuple[str, str]:
     return number, room
 
 
+@pytest.mark.parametrize("world", [{"arrangements": {"retention_days": 30}}], indirect=True)
 @pytest.mark.clock("2026-11-30T10:00:00")  # a Monday: the default term of 4 weeks ends Monday 28 December
 async def test_a_light_arrangement_from_triage_to_its_automatic_end(world):
     (world.workdir / "kaart.toml").write_text(KAART)
@@ -96,6 +97,14 @@ async def test_a_light_arrangement_from_triage_to_its_automatic_end(world):
         assert conn.execute("SELECT status FROM referrals WHERE id = ?", (number,)).fetchone() == ("aligned",)
         assert conn.execute("SELECT COUNT(*) FROM schedule WHERE case_id = ? AND state = 'pending' AND kind != ?",
                             (number, "case.members_out")).fetchone() == (0,)
+
+    world.travel(local("2027-01-28T03:00:02"))  # its own retention term (30 days) is over: deleted, kind kept
+    def deleted():
+        with db(world) as conn:
+            return conn.execute("SELECT kind FROM deletions WHERE case_id = ?", (number,)).fetchone()
+    assert await coordinator.wait_for(deleted, what="deleted after its retention term") == ("arrangement",)
+    with db(world) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM arrangements WHERE case_id = ?", (number,)).fetchone() == (0,)
 
 
 @pytest.mark.clock("2026-11-30T10:00:00")
