@@ -32,6 +32,7 @@ async def change(ctx: Context, change: str, who: str) -> None:
                        known=", ".join(p.key for p in ctx.config.partners))
         people, org_key, whole = list(org.contacts), org.key, True
     if change == "add":
+        await within_limit(ctx, org_key)
         await add(ctx, people, org_key)
     else:
         await remove(ctx, people, org_key, whole)
@@ -43,6 +44,15 @@ async def partner_list(ctx: Context) -> None:
     names = [ctx.config.partner_name(k) for k in await cases.partners(ctx.tx, case.id)]
     ctx.reply("partner.list", partners=names, members=await cases.members(ctx.tx, case.id),
               orgs={p.key: p.name for p in ctx.config.partners})
+
+
+async def within_limit(ctx: Context, org: str | None) -> None:
+    """A light arrangement is with one to three partners (configurable); more, and it is a case."""
+    case = ctx.room_case
+    partners = await cases.partners(ctx.tx, case.id)
+    if case.is_arrangement and org and org not in partners and len(partners) >= ctx.config.arrangements.max_partners:
+        raise fail("arrangement.too_many_partners", max=ctx.config.arrangements.max_partners,
+                   prefix=ctx.config.bot.command_prefix)
 
 
 async def add(ctx: Context, people: list[str], org: str | None) -> None:

@@ -98,6 +98,9 @@ async def test_a_light_arrangement_from_triage_to_its_automatic_end(world):
         assert conn.execute("SELECT COUNT(*) FROM schedule WHERE case_id = ? AND state = 'pending' AND kind != ?",
                             (number, "case.members_out")).fetchone() == (0,)
 
+    reopened = await coordinator.command(world.screening_room, f"!heropenen {number} Toch nodig")
+    assert reopened.failed and reopened.says("arrangement.not_reopened"), reopened.keys
+
     world.travel(local("2027-01-28T03:00:02"))  # its own retention term (30 days) is over: deleted, kind kept
     def deleted():
         with db(world) as conn:
@@ -114,6 +117,10 @@ async def test_an_arrangement_extended_once_then_escalated_becomes_a_case_in_the
     assert (await ggz.command(room, "!afspraak Wijkagent en GGZ gaan samen op huisbezoek")).ok
     assert (await ggz.command(room, f"!afspraak {world.ids['melder']} Belt de huisarts voor 4 dec")).ok
 
+    assert (await coordinator.command(room, "!partner toevoegen om")).ok
+    assert (await coordinator.command(room, "!partner toevoegen politie")).ok  # three partners: the most
+    fourth = await coordinator.command(room, "!partner toevoegen woning")
+    assert fourth.failed and fourth.says("arrangement.too_many_partners"), fourth.keys
     refused = await ggz.command(room, "!afstemmen verlengen")
     assert refused.failed and refused.says("error.not_allowed")
     extended = await coordinator.command(room, "!afstemmen verlengen")
