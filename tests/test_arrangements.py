@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from tests.harness import bot_session, file_referral, local, state_of
+from tests.harness import bot_session, file_referral, keys_of, local, state_of
 
 KAART = """
 [[offer]]
@@ -121,6 +121,11 @@ async def test_an_arrangement_extended_once_then_escalated_becomes_a_case_in_the
     assert (await coordinator.command(room, "!partner toevoegen politie")).ok  # three partners: the most
     fourth = await coordinator.command(room, "!partner toevoegen woning")
     assert fourth.failed and fourth.says("arrangement.too_many_partners"), fourth.keys
+    politie = await world.user("politie")  # invited later: sees nothing from before, so gets the card on joining
+    await politie.wait_invite(lambda r, s: r == room)
+    await politie.join(room)
+    brief = await politie.wait_said(room, "arrangement.brief", bot, "Wijkagent en GGZ gaan samen op huisbezoek")
+    assert keys_of(brief)[:2] == ["arrangement.brief", "arrangement.card"]
     refused = await ggz.command(room, "!afstemmen verlengen")
     assert refused.failed and refused.says("error.not_allowed")
     extended = await coordinator.command(room, "!afstemmen verlengen")
