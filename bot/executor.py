@@ -386,6 +386,12 @@ class Executor:
             case = await cases.get(tx, item.payload["case_id"])
         if case and case.room_id:
             await self.matrix.put_state(case.room_id, rooms.CASE_STATE, rooms.case_state(case, self.config))
+            # An arrangement escalated to a case: the room is named and described as the case's now.
+            name = rooms.room_name(self.config, case)
+            if (await self.matrix.get_state(case.room_id, "m.room.name") or {}).get("name") != name:
+                await self.matrix.put_state(case.room_id, "m.room.name", {"name": name})
+                await self.matrix.put_state(case.room_id, "m.room.topic", {"topic": rooms.room_topic(self.config,
+                                                                                                     case)})
             levels = await self.matrix.get_state(case.room_id, "m.room.power_levels") or {}
             wanted = rooms.bot_keeps_the_record(levels)
             # closing makes the room read-only (the bot alone still writes); reopening undoes it

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from bot import languages, metrics, outbox_writer, pills
+from commands import arrangements as arrangement_commands
 from commands import cases as case_commands
 from commands import meetings as meeting_commands
 from commands.base import Context, Role, RoomKind
@@ -37,7 +38,7 @@ class Handler:
             return RoomKind.SCREENING, None
         case = await cases.by_room(tx, room_id)
         if case is not None:
-            return RoomKind.CASE, case
+            return (RoomKind.ARRANGEMENT if case.is_arrangement else RoomKind.CASE), case
         if await users.dm_user(tx, room_id) == sender:
             return RoomKind.DM, None
         return RoomKind.OTHER, None
@@ -118,7 +119,7 @@ class Handler:
                     or not await events.mark_handled(tx, event["event_id"], room_id):
                 return False
             ctx = await self._context(tx, room_id, {**event, "sender": user})
-            await case_commands.brief(ctx, user)
+            await (arrangement_commands.brief if case.is_arrangement else case_commands.brief)(ctx, user)
             await outbox_writer.write(tx, self.config, ctx.intents)
         return True
 

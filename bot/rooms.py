@@ -18,9 +18,23 @@ def plain(config: Config, key: str, **params: Any) -> str:
 
 
 def case_state(case: Case, config: Config) -> dict[str, Any]:
-    # The approach (person, system, area) says how the case is worked, not about whom: no persons, no area.
-    return {"case_id": case.id, "status": case.status, "theme": case.theme, "region": config.bot.region,
-            "approach": case.approach}
+    # The approach (person, system, area) says how the case is worked, not about whom: no persons, no area. The
+    # kind tells a light arrangement's room (and its term) from a full case's; escalated, it becomes a case's.
+    state: dict[str, Any] = {"case_id": case.id, "status": case.status, "theme": case.theme,
+                             "region": config.bot.region, "approach": case.approach, "kind": case.kind}
+    if case.is_arrangement:
+        state["term_ends"] = case.term_ends
+    return state
+
+
+def room_name(config: Config, case: Case) -> str:
+    return plain(config, "arrangement.room_name" if case.is_arrangement else "case.room_name", nr=case.id,
+                 theme=case.theme)
+
+
+def room_topic(config: Config, case: Case) -> str:
+    return plain(config, "arrangement.topic" if case.is_arrangement else "case.topic", nr=case.id,
+                 region=config.bot.region)
 
 
 def creator_listed(room_version: str) -> bool:
@@ -81,8 +95,8 @@ def case_room(config: Config, bot_user: str, case: Case, members: list[Member], 
     return {
         "preset": "private_chat",
         "visibility": "private",
-        "name": plain(config, "case.room_name", nr=case.id, theme=case.theme),
-        "topic": plain(config, "case.topic", nr=case.id, region=config.bot.region),
+        "name": room_name(config, case),
+        "topic": room_topic(config, case),
         "creation_content": {CREATION_KEY: key},
         "initial_state": initial_state,
         "power_level_content_override": case_power_levels(bot_user, case, room_version),

@@ -13,7 +13,8 @@ from core.messages import Msg, fail
 from storage import actions, audit, cases, meetings, schedule
 from storage import plan as plans
 
-IN_CASE = {RoomKind.CASE: Role.CASE_MEMBER}
+# Actions are arranged in a light arrangement's room too (`!afspraak ... voor <datum>` makes one).
+IN_CASE = {RoomKind.CASE: Role.CASE_MEMBER, RoomKind.ARRANGEMENT: Role.CASE_MEMBER}
 FILTERS = {"open": {"nl": "open", "en": "open"}, "all": {"nl": "alle", "en": "all"},
            "mine": {"nl": "mijn", "en": "mine"}}
 CHANGES = {"reassign": {"nl": "overdragen", "en": "reassign"}, "postpone": {"nl": "uitstellen", "en": "postpone"},

@@ -19,6 +19,7 @@ class RoomKind(str, Enum):
     DM = "dm"
     SCREENING = "screening"
     CASE = "case"
+    ARRANGEMENT = "arrangement"  # a light arrangement's room (a case row of kind arrangement)
     OTHER = "other"
 
 

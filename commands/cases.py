@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from commands.base import Choice, Context, Role, RoomKind, UserArg, command
+from commands.statement import admit
 from core.messages import Msg, fail
 from storage import actions, audit, cases, meetings, referrals
 from storage import plan as plans
@@ -43,6 +44,26 @@ async def brief(ctx: Context, user_id: str) -> None:
         ctx.tx, ctx.config, case, ctx.now)), plan=plan, goals=[i for i in plan.items if i.kind == plans.GOAL],
         persons=await referrals.persons(ctx.tx, case.id),
         actions=await actions.of_case(ctx.tx, case.id), meetings=await meetings.upcoming(ctx.tx, case.id, ctx.now))
+
+
+async def open_from_referral(ctx: Context, referral: referrals.Referral, outcome: str, keys: list[str]) -> list[str]:
+    """The triage's outcome recorded and the referral's case row made (a case, or a light arrangement) with its first
+    members: the coordinator as procesregisseur, the referrer, and the named partners' contacts. Returns the
+    incidental partners' contacts whose invitation waits for their confidentiality statement."""
+    number = referral.id
+    await referrals.set_outcome(ctx.tx, number, outcome, ctx.sender)
+    area = referral.area
+    await cases.create(ctx.tx, number, referral.fields["thema"], referral.fields["gemeente"], ctx.sender,
+                       referral.approach, area["neighbourhood"] if area else None)
+    await cases.add_member(ctx.tx, number, ctx.sender, cases.PROCESREGISSEUR)
+    await cases.add_member(ctx.tx, number, referral.referrer, cases.REFERRER, referral.referrer_org)
+    waiting = []
+    for key in keys:
+        await cases.add_partner(ctx.tx, number, key)
+        for contact in ctx.config.contacts_of(key):
+            if not await admit(ctx, number, contact, key):
+                waiting.append(contact)
+    return waiting
 
 
 def plan_status(plan: plans.Plan) -> Msg:

@@ -168,6 +168,8 @@ async def reopen(ctx: Context, text: str) -> None:
                    if ctx.command else "")
     if case.status == "open":
         raise fail("case.not_closed", nr=case.id)
+    if case.is_arrangement:  # its term is over: a new referral (or, while it ran, `!opschalen`) is the way on
+        raise fail("arrangement.not_reopened", nr=case.id, prefix=ctx.config.bot.command_prefix)
     if case.closed_at and ctx.now - datetime.fromisoformat(case.closed_at) > timedelta(
             days=ctx.config.bot.reopen_days):
         raise fail("case.reopen_too_late", nr=case.id, days=ctx.config.bot.reopen_days)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from commands import chase, closure, digest, evaluation, retention
+from commands import arrangements, chase, closure, digest, evaluation, retention
 from commands import meetings as meeting_commands
 from commands.recurrence import Recurrence, next_occurrence
 from commands.workdays import WorkCalendar
@@ -66,6 +66,10 @@ class Firing:
             await closure.monitoring_end(self)
         elif kind == Kind.EVALUATION:
             await evaluation.remind(self)
+        elif kind == Kind.ARRANGEMENT_REMINDER:
+            await arrangements.remind(self)
+        elif kind == Kind.ARRANGEMENT_END:
+            await arrangements.end(self)
         return self.intents
 
     # ---- reminders set by users --------------------------------------------------------------------------------

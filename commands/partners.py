@@ -9,10 +9,11 @@ from core.messages import fail
 from storage import actions, audit, cases
 from storage.cases import PARTNER
 
+IN_ROOM = {RoomKind.CASE: Role.CASE_MEMBER, RoomKind.ARRANGEMENT: Role.CASE_MEMBER}  # a light arrangement's too
 CHANGES = {"add": {"nl": "toevoegen", "en": "add"}, "remove": {"nl": "verwijderen", "en": "remove"}}
 
 
-@command("partner", "partner", where={RoomKind.CASE: Role.CASE_MEMBER}, role=Role.PROCESREGISSEUR,
+@command("partner", "partner", where=IN_ROOM, role=Role.PROCESREGISSEUR,
          args=(Choice("wijziging", "change", CHANGES), Word("org|@gebruiker", "org|@user")))
 async def change(ctx: Context, change: str, who: str) -> None:
     """Need-to-know is the procesregisseur's to decide: an organisation (its contacts) or one person from the
@@ -31,17 +32,27 @@ async def change(ctx: Context, change: str, who: str) -> None:
                        known=", ".join(p.key for p in ctx.config.partners))
         people, org_key, whole = list(org.contacts), org.key, True
     if change == "add":
+        await within_limit(ctx, org_key)
         await add(ctx, people, org_key)
     else:
         await remove(ctx, people, org_key, whole)
 
 
-@command("partner", "partner", where={RoomKind.CASE: Role.CASE_MEMBER}, read_only=True)
+@command("partner", "partner", where=IN_ROOM, read_only=True)
 async def partner_list(ctx: Context) -> None:
     case = ctx.room_case
     names = [ctx.config.partner_name(k) for k in await cases.partners(ctx.tx, case.id)]
     ctx.reply("partner.list", partners=names, members=await cases.members(ctx.tx, case.id),
               orgs={p.key: p.name for p in ctx.config.partners})
+
+
+async def within_limit(ctx: Context, org: str | None) -> None:
+    """A light arrangement is with one to three partners (configurable); more, and it is a case."""
+    case = ctx.room_case
+    partners = await cases.partners(ctx.tx, case.id)
+    if case.is_arrangement and org and org not in partners and len(partners) >= ctx.config.arrangements.max_partners:
+        raise fail("arrangement.too_many_partners", max=ctx.config.arrangements.max_partners,
+                   prefix=ctx.config.bot.command_prefix)
 
 
 async def add(ctx: Context, people: list[str], org: str | None) -> None:

@@ -13,6 +13,7 @@ from commands.base import Arg, Choice, Context, Number, Rest, Role, RoomKind, Wo
 from commands.fields import LIFE_DOMAINS, read_domain
 from commands.persons import split_person_ref, which_person
 from commands.plan_document import document, goal_groups
+from commands.social_map import suggestions
 from core.intents import Reply
 from core.messages import Msg, fail
 from storage import archive as archives
@@ -100,6 +101,19 @@ def linked_goal(ctx: Context, current: plans.Plan, ref: GoalRef) -> tuple[int | 
     return ref.goal, [Msg.of("plan.read_as_goal", number=ref.goal, prefix=ctx.config.bot.command_prefix)]
 
 
+async def goal_domains(ctx: Context, current: plans.Plan, ref: GoalRef) -> list[str]:
+    """The life domains an intervention is for: its goal's; without one, those of the plan's goals; without goals,
+    the referral's."""
+    goal = current.item(ref.goal) if ref.goal is not None else None
+    if goal is not None and goal.kind == plans.GOAL and goal.domain:
+        return [goal.domain]
+    domains = [i.domain for i in current.items if i.kind == plans.GOAL and i.domain]
+    if domains:
+        return list(dict.fromkeys(domains))
+    referral = await referrals.get(ctx.tx, ctx.room_case.id)
+    return list(referral.fields.get("leefgebieden") or []) if referral else []
+
+
 def required_text(ctx: Context, text: str) -> str:
     if not text:
         raise fail("error.missing_argument", usage=True, name={"nl": "tekst", "en": "text"}[ctx.lang])
@@ -172,10 +186,11 @@ async def goal(ctx: Context, _: str, domain: str, text: str) -> None:
                                               TextAndGoal("tekst", "text")))
 async def intervention(ctx: Context, _: str, measure: str, partner: str, ref: GoalRef) -> None:
     ctx.require_open_case()
-    if ctx.config.partner(partner) is None:
-        raise fail("error.unknown_partner", usage=True, value=partner,
-                   known=", ".join(p.key for p in ctx.config.partners))
     before = await plans.get(ctx.tx, ctx.room_case.id)
+    if ctx.config.partner(partner) is None:  # no partner named (or an unknown one): who the kaart has for it
+        raise fail("plan.unknown_partner", usage=True, value=partner,
+                   known=", ".join(p.key for p in ctx.config.partners),
+                   suggestions=suggestions(ctx.config, await goal_domains(ctx, before, ref), measure))
     goal_ref, notes = linked_goal(ctx, before, ref)
     number = await plans.add_item(ctx.tx, ctx.room_case.id, plans.INTERVENTION, required_text(ctx, ref.text),
                                   ctx.sender, measure=measure, partner=partner.lower(), goal=goal_ref)

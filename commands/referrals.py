@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from commands import arrangements
 from commands.base import (
     Choice,
     Context,
@@ -14,18 +15,18 @@ from commands.base import (
     parse_partner_keys,
     split_word,
 )
-from commands.cases import card_params
-from commands.statement import admit
+from commands.cases import card_params, open_from_referral
+from commands.social_map import suggestions
 from core.intents import CreateCaseRoom
 from core.messages import Msg, fail
 from storage import audit, cases, referrals
-from storage.cases import PROCESREGISSEUR, REFERRER
 
 OUTCOMES = {
     "advice": {"nl": "advies", "en": "advice"},
     "referred": {"nl": "doorverwijzen", "en": "refer"},
     "rejected": {"nl": "afwijzen", "en": "reject"},
     "escalated": {"nl": "opschalen", "en": "escalate"},
+    "aligned": {"nl": "afstemmen", "en": "align"},  # a light arrangement (commands/arrangements.py)
 }
 
 
@@ -45,7 +46,8 @@ async def show(ctx: Context, number: str) -> None:
     referral = await visible_referral(ctx, number)
     await audit.append(ctx.tx, ctx.sender, "referral.shown", case_id=number, purpose="screening",
                        room=ctx.room_kind.value)
-    ctx.reply("referrals.full", r=referral, partners={p.key: p.name for p in ctx.config.partners})
+    ctx.reply("referrals.full", r=referral, partners={p.key: p.name for p in ctx.config.partners},
+              kaart=suggestions(ctx.config, list(referral.fields.get("leefgebieden") or [])))
 
 
 async def visible_referral(ctx: Context, number: str) -> referrals.Referral:
@@ -73,6 +75,9 @@ async def triage(ctx: Context, number: str, outcome: str, text: str | None) -> N
     if outcome == "escalated":
         await escalate(ctx, referral, text or "")
         return
+    if outcome == "aligned":
+        await arrangements.start(ctx, referral, text or "")
+        return
     partner = None
     if outcome == "referred":
         key, text = split_word(text or "")
@@ -97,18 +102,7 @@ async def escalate(ctx: Context, referral: referrals.Referral, text: str) -> Non
     """The referral becomes a case: members recorded now, the room created by the outbox (idempotently)."""
     keys = parse_partner_keys(ctx.config, re.split(r"[\s,]+", text.strip()) if text.strip() else [])
     number = referral.id
-    await referrals.set_outcome(ctx.tx, number, "escalated", ctx.sender)
-    area = referral.area
-    await cases.create(ctx.tx, number, referral.fields["thema"], referral.fields["gemeente"], ctx.sender,
-                       referral.approach, area["neighbourhood"] if area else None)
-    await cases.add_member(ctx.tx, number, ctx.sender, PROCESREGISSEUR)
-    await cases.add_member(ctx.tx, number, referral.referrer, REFERRER, referral.referrer_org)
-    waiting = []
-    for key in keys:
-        await cases.add_partner(ctx.tx, number, key)
-        for contact in ctx.config.contacts_of(key):
-            if not await admit(ctx, number, contact, key):
-                waiting.append(contact)
+    waiting = await open_from_referral(ctx, referral, "escalated", keys)
     await audit.append(ctx.tx, ctx.sender, "referral.escalated", case_id=number, purpose="triage", partners=keys)
     await cases.mark_briefed(ctx.tx, number)  # the room's welcome, with the card, is their brief
     case = await cases.require(ctx.tx, number)

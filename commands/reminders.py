@@ -11,7 +11,7 @@ from core.messages import fail
 from storage import audit, events, reminders, schedule
 from storage.schedule import REMINDER_KINDS, Kind
 
-WHERE = {RoomKind.CASE: Role.CASE_MEMBER, RoomKind.DM: Role.ANYONE}
+WHERE = {RoomKind.CASE: Role.CASE_MEMBER, RoomKind.ARRANGEMENT: Role.CASE_MEMBER, RoomKind.DM: Role.ANYONE}
 CANCEL = {"cancel": {"nl": "weg", "en": "cancel"}}
 MAX_TEXT = 500
 

@@ -8,6 +8,7 @@ from typing import Any
 # Importing the command modules registers their commands.
 from commands import (  # noqa: F401
     actions,
+    arrangements,
     cases,
     closure,
     confirm,
@@ -20,6 +21,7 @@ from commands import (  # noqa: F401
     privacy,
     referrals,
     reminders,
+    social_map,
     statement,
     triage_table,
     zrm,

@@ -194,11 +194,31 @@ class MeetingsConfig(Strict):
         return value
 
 
+class KaartConfig(Strict):
+    """The sociale kaart: a data file beside the config (relative to it), read at each use and written back by
+    `!kaart wijzig`. A missing file is an empty kaart."""
+
+    file: Path = Path("kaart.toml")
+
+
+class ArrangementsConfig(Strict):
+    """Light arrangements (afstemming): a short-lived room with the referrer and one to three partners."""
+
+    term_weeks: int = Field(4, ge=1, le=26)  # the room closes itself after this, unless a term is given
+    max_term_weeks: int = Field(12, ge=1, le=52)  # the longest term that may be given (or extended to, per step)
+    reminder_days_before: int = Field(7, ge=0, le=60)  # procesregisseur and members reminded (0: no reminder)
+    max_partners: int = Field(3, ge=1, le=10)
+    # Days after its end before an arrangement's data is deleted; unset: the case term (`bot.retention_days`).
+    retention_days: int | None = Field(None, ge=1)
+
+
 class Config(Strict):
     matrix: MatrixConfig
     bot: BotConfig
     reminders: RemindersConfig = RemindersConfig()
     meetings: MeetingsConfig = MeetingsConfig()
+    kaart: KaartConfig = KaartConfig()
+    arrangements: ArrangementsConfig = ArrangementsConfig()
     partners: list[Partner] = []
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"
@@ -227,6 +247,10 @@ class Config(Strict):
     def partner(self, key: str) -> Partner | None:
         key = key.lower()
         return next((p for p in self.partners if p.key == key), None)
+
+    @property
+    def arrangement_retention_days(self) -> int:
+        return self.arrangements.retention_days or self.bot.retention_days
 
     def is_coordinator(self, user_id: str) -> bool:
         return user_id in self.bot.coordinators
@@ -288,6 +312,8 @@ def load_config(path: Path) -> Config:
         raise ConfigError("\n".join(lines)) from None
     if not config.bot.database.is_absolute():
         config.bot.database = (path.parent / config.bot.database).resolve()
+    if not config.kaart.file.is_absolute():
+        config.kaart.file = (path.parent / config.kaart.file).resolve()
     if config.matrix.crypto_store is None:
         config.matrix.crypto_store = config.bot.database.parent / "crypto"
     elif not config.matrix.crypto_store.is_absolute():

@@ -15,6 +15,7 @@ from jinja2 import Environment, FunctionLoader, StrictUndefined
 from markupsafe import Markup
 
 from core.messages import Msg
+from core.social_map import FIELDS as SOCIAL_MAP_FIELDS
 from core.vocabulary import APPROACHES, CLOSE_REASONS, LIFE_DOMAINS, REFERRAL_FIELDS, SUBJECT_ROLES, URGENCY
 
 LOCALES = Path(__file__).with_name("locales")
@@ -67,6 +68,7 @@ def environment(lang: str) -> Environment:
         status=_word(lang, "word.status"),
         status_filter=_word(lang, "word.filter"),
         measure=_word(lang, "word.measure"),
+        kaart_field=_label(lang, SOCIAL_MAP_FIELDS),
         outcome=_word(lang, "word.outcome"),
         room=_word(lang, "word.room"),
         role=_word(lang, "word.role"),

@@ -11,6 +11,7 @@ PROCESREGISSEUR = "procesregisseur"
 CASUSREGISSEUR = "casusregisseur"
 REFERRER = "referrer"
 PARTNER = "partner"
+CASE, ARRANGEMENT = "case", "arrangement"  # the kinds of case row
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,14 @@ class Case:
     monitoring_until: str | None = None
     approach: str = DEFAULT_APPROACH  # person, system (a family or group) or area
     area: str | None = None  # the neighbourhood, for an area (its municipality is `municipality`)
+    kind: str = CASE  # a full case, or a light arrangement (storage/arrangements.py)
+    term_ends: str | None = None  # an arrangement: the local date its room closes itself
+    term_extended: int = 0  # an arrangement's term was extended (once)
+    arrangement_escalated_at: str | None = None  # a case that began as a light arrangement: when it was escalated
+
+    @property
+    def is_arrangement(self) -> bool:
+        return self.kind == ARRANGEMENT
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Case:
@@ -164,9 +173,9 @@ async def with_rooms(tx: Tx) -> list[str]:
     return [r["id"] for r in rows]
 
 
-async def closed_before(tx: Tx, moment: str) -> list[Case]:
-    rows = await tx.all("SELECT * FROM cases WHERE status = 'closed' AND closed_at < ? ORDER BY closed_at",
-                        (moment,))
+async def closed_before(tx: Tx, moment: str, kind: str | None = None) -> list[Case]:
+    rows = await tx.all("SELECT * FROM cases WHERE status = 'closed' AND closed_at < ? AND (? IS NULL OR kind = ?) "
+                        "ORDER BY closed_at", (moment, kind, kind))
     return [Case.from_row(r) for r in rows]
 
 

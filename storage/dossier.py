@@ -17,6 +17,7 @@ CASE_TABLES = {
     "meeting_attendance": "case_id = ?",
     "meeting_agenda": "case_id = ?",
     "pending_invites": "case_id = ?",
+    "arrangements": "case_id = ?",
     "decisions": "case_id = ?",
     "meetings": "case_id = ?",
     "zrm_scores": "case_id = ?",
@@ -60,15 +61,15 @@ def readable(value: Any) -> Any:
 async def delete(tx: Tx, case_id: str, deleted_at: str) -> None:
     """Retention: the case's data goes; a deletion record (number and dates) stays. The audit trail stays too:
     it holds who did what and when, no case content, and the hash chain must stay whole."""
-    case = await tx.one("SELECT created_at, closed_at FROM cases WHERE id = ?", (case_id,))
+    case = await tx.one("SELECT created_at, closed_at, kind FROM cases WHERE id = ?", (case_id,))
     # The deletion record first: the archive lets go of a case's documents only once it exists.
-    await tx.execute("INSERT INTO deletions(case_id, opened_at, closed_at, deleted_at) VALUES (?, ?, ?, ?)",
+    await tx.execute("INSERT INTO deletions(case_id, opened_at, closed_at, deleted_at, kind) VALUES (?, ?, ?, ?, ?)",
                      (case_id, case["created_at"] if case else deleted_at, case["closed_at"] if case else None,
-                      deleted_at))
+                      deleted_at, case["kind"] if case else None))
     for table, where in CASE_TABLES.items():
         await tx.execute(f"DELETE FROM {table} WHERE {where}", (case_id,))
-    await tx.execute("DELETE FROM counters WHERE name IN (?, ?, ?, ?, ?)",
+    await tx.execute("DELETE FROM counters WHERE name IN (?, ?, ?, ?, ?, ?)",
                      (f"action:{case_id}", f"reminder:{case_id}", f"meeting:{case_id}", f"plan:{case_id}",
-                      f"decision:{case_id}"))
+                      f"decision:{case_id}", f"arrangement:{case_id}"))
     await tx.execute("DELETE FROM cases WHERE id = ?", (case_id,))
     await tx.execute("DELETE FROM referrals WHERE id = ?", (case_id,))

@@ -206,6 +206,26 @@ V16_LANES = [
     "ALTER TABLE outbox ADD COLUMN lane TEXT",
 ]
 
+V19_ARRANGEMENTS = [
+    # A light arrangement (afstemming) is a case row of kind 'arrangement': a short-lived room with the referrer and
+    # one to three partners, under the case rooms' rules (members, removal, retention). The kind is the marker the
+    # figures count by; an arrangement escalated to a full case becomes kind 'case' in place and keeps the moment
+    # it did (arrangement_escalated_at), so both counts stay right. Its term ends on term_ends (a local date), which
+    # the procesregisseur may move once (term_extended).
+    "ALTER TABLE cases ADD COLUMN kind TEXT NOT NULL DEFAULT 'case' CHECK (kind IN ('case', 'arrangement'))",
+    "ALTER TABLE cases ADD COLUMN term_ends TEXT",
+    "ALTER TABLE cases ADD COLUMN term_extended INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE cases ADD COLUMN arrangement_escalated_at TEXT",
+    "CREATE INDEX cases_by_kind ON cases(kind, created_at)",
+    # What was arranged, numbered per arrangement: who does what, and (by when) the action it became.
+    """CREATE TABLE arrangements (
+        case_id TEXT NOT NULL REFERENCES cases(id), number INTEGER NOT NULL, text TEXT NOT NULL, owner_user TEXT,
+        owner_org TEXT, action_number INTEGER, made_by TEXT NOT NULL, made_at TEXT NOT NULL,
+        PRIMARY KEY (case_id, number))""",
+    # The deletion record keeps whether it was an arrangement, so figures over deleted years still count apart.
+    "ALTER TABLE deletions ADD COLUMN kind TEXT",
+]
+
 MIGRATIONS: list[tuple[str, list[str]]] = [
     ("foundation: referrals, cases, outbox, exactly-once bookkeeping, audit log", V1_FOUNDATION),
     ("actions, reminders and the schedule", V2_ACTIONS_AND_SCHEDULE),
@@ -222,4 +242,5 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
     ("confidentiality statements of incidental partners", V13_STATEMENTS),
     ("approach: person, system or area; goals for one person of a system", V14_APPROACH),
     ("outbox lanes", V16_LANES),
+    ("light arrangements: the kind of a case, its term, what was arranged", V19_ARRANGEMENTS),
 ]

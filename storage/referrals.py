@@ -11,7 +11,7 @@ from storage import counters
 from storage.db import Tx, dumps, utcnow
 
 OPEN = "submitted"
-OUTCOMES = ("advice", "referred", "rejected", "escalated")
+OUTCOMES = ("advice", "referred", "rejected", "escalated", "aligned")  # aligned: a light arrangement
 
 
 @dataclass(frozen=True)

@@ -27,11 +27,14 @@ class Kind(StrEnum):
     MEMBERS_OUT = "case.members_out"  # a closed case's members leave its room after the grace period
     MONITORING_END = "case.monitoring_end"  # the procesregisseur told that a case's monitoring ends
     EVALUATION = "plan.evaluation"  # the case's directors reminded of the plan's evaluation date
+    ARRANGEMENT_REMINDER = "arrangement.reminder"  # a light arrangement's members told its term ends soon
+    ARRANGEMENT_END = "arrangement.end"  # a light arrangement's term is over: its room closes itself
 
 
 ACTION_KINDS = (Kind.ACTION_BEFORE, Kind.ACTION_NUDGE, Kind.ESCALATE_CASUS, Kind.ESCALATE_PROCES)
 REMINDER_KINDS = (Kind.REMINDER, Kind.SNOOZED)
 MEETING_KINDS = (Kind.MEETING_DAY, Kind.MEETING_SOON)
+ARRANGEMENT_KINDS = (Kind.ARRANGEMENT_REMINDER, Kind.ARRANGEMENT_END)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 The expected table is written out here, independently of the declarations, so a changed declaration must be
 a conscious change of this table too (and a new command cannot go unlisted)."""
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 
@@ -11,10 +11,11 @@ from commands.router import dispatch
 from core.config import Config
 from core.messages import CommandError
 from core.render import render
-from storage import cases
+from storage import arrangements, cases
 from storage.db import Database
 
 CASE_ID = "HGL-2026-0001"
+ARRANGEMENT_ID = "HGL-2026-0002"  # a light arrangement, with the same people as the case
 PEOPLE = {
     "outsider": "@someone:elsewhere.example",
     "referrer": "@melder:gemeente.example",
@@ -31,6 +32,7 @@ COORDINATORS = {"coordinator", "procesregisseur"}
 REFERRERS = {"referrer", "coordinator", "procesregisseur", "casusregisseur", "partner"}
 MEMBERS = {"referrer", "procesregisseur", "casusregisseur", "partner"}
 DM, SCREENING, CASE, OTHER = RoomKind.DM, RoomKind.SCREENING, RoomKind.CASE, RoomKind.OTHER
+ARRANGEMENT = RoomKind.ARRANGEMENT
 ALL_KINDS = {kind: EVERYONE for kind in RoomKind}
 
 # command key -> (a sample of its arguments, {room kind: who may run it there}); elsewhere: refused.
@@ -44,12 +46,12 @@ EXPECTED = {
     "toon": (CASE_ID, {DM: REFERRERS, SCREENING: COORDINATORS}),
     "triage": (f"{CASE_ID} afwijzen Geen grond", {SCREENING: COORDINATORS}),
     "casus": ("", {CASE: MEMBERS}),
-    "partner": ("", {CASE: MEMBERS}),
+    "partner": ("", {CASE: MEMBERS, ARRANGEMENT: MEMBERS}),
     "regie": (f"casus {PEOPLE['casusregisseur']}", {CASE: {"procesregisseur"}}),
     "afsluiten": ("Doelen bereikt", {CASE: {"procesregisseur"}}),
-    "actie": (f"{PEOPLE['partner']} Intake plannen voor 15 dec", {CASE: MEMBERS}),
-    "acties": ("", {CASE: MEMBERS}),
-    "klaar": ("1", {CASE: MEMBERS}),
+    "actie": (f"{PEOPLE['partner']} Intake plannen voor 15 dec", {CASE: MEMBERS, ARRANGEMENT: MEMBERS}),
+    "acties": ("", {CASE: MEMBERS, ARRANGEMENT: MEMBERS}),
+    "klaar": ("1", {CASE: MEMBERS, ARRANGEMENT: MEMBERS}),
     "overleg": ("", {CASE: MEMBERS, SCREENING: COORDINATORS}),
     "notulen": ("1", {CASE: MEMBERS}),
     "weegteam": ("", {SCREENING: COORDINATORS}),
@@ -60,18 +62,24 @@ EXPECTED = {
     "plan": ("", {CASE: MEMBERS}),
     "archief": ("", {CASE: MEMBERS}),
     "zrm": ("", {CASE: MEMBERS}),
-    "herinner": ("morgen 10:00 Bellen", {CASE: MEMBERS, DM: EVERYONE}),
-    "herinneringen": ("", {CASE: MEMBERS, DM: EVERYONE}),
-    "herinnering": ("1 weg", {CASE: MEMBERS, DM: EVERYONE}),
-    "later": ("1u", {CASE: MEMBERS, DM: EVERYONE}),
+    "herinner": ("morgen 10:00 Bellen", {CASE: MEMBERS, ARRANGEMENT: MEMBERS, DM: EVERYONE}),
+    "herinneringen": ("", {CASE: MEMBERS, ARRANGEMENT: MEMBERS, DM: EVERYONE}),
+    "herinnering": ("1 weg", {CASE: MEMBERS, ARRANGEMENT: MEMBERS, DM: EVERYONE}),
+    "later": ("1u", {CASE: MEMBERS, ARRANGEMENT: MEMBERS, DM: EVERYONE}),
     "audit": ("controle", {DM: {"privacy_officer"}}),
     "inzage": (CASE_ID, {DM: {"privacy_officer"}}),
+    "kaart": ("ggz", {DM: EVERYONE, SCREENING: EVERYONE, CASE: MEMBERS, ARRANGEMENT: MEMBERS}),
+    "afspraak": ("ggz Intake plannen voor 15 dec", {ARRANGEMENT: MEMBERS}),
+    "afstemmen": ("", {ARRANGEMENT: MEMBERS}),
+    "opschalen": ("", {ARRANGEMENT: MEMBERS}),
 }
 REFUSALS = {"error.not_allowed", "error.wrong_room"}
 
 
-def config() -> Config:
+def config(tmp_path) -> Config:
+    """tmp_path: where the sociale kaart is (an admin's edit writes it)."""
     return Config.model_validate({
+        "kaart": {"file": str(tmp_path / "kaart.toml")},
         "matrix": {"homeserver": "http://127.0.0.1:1", "user_id": "@bot:zvh.example", "password": "x",
                    "pickle_key": "a-test-secret-0123456789"},
         "bot": {"screening_room": "!screening:zvh.example", "municipalities": ["Delft"],
@@ -102,6 +110,14 @@ async def db():
         await cases.add_member(tx, CASE_ID, PEOPLE["referrer"], cases.REFERRER)
         await cases.add_member(tx, CASE_ID, PEOPLE["casusregisseur"], cases.PARTNER, "politie")
         await cases.add_member(tx, CASE_ID, PEOPLE["partner"], cases.PARTNER, "ggz")
+        await tx.execute("INSERT INTO referrals(id, referrer, fields, status, created_at) VALUES (?, ?, ?, ?, ?)",
+                         (ARRANGEMENT_ID, PEOPLE["referrer"], '{"thema": "overlast"}', "aligned", "2026-11-01"))
+        await cases.create(tx, ARRANGEMENT_ID, "overlast", "Delft", PEOPLE["procesregisseur"])
+        await arrangements.begin(tx, ARRANGEMENT_ID, date(2026, 12, 21))
+        await cases.set_room(tx, ARRANGEMENT_ID, "!arrangement:zvh.example")
+        await cases.add_partner(tx, ARRANGEMENT_ID, "ggz")
+        for member in await cases.members(tx, CASE_ID):
+            await cases.add_member(tx, ARRANGEMENT_ID, member.user_id, member.role, member.org_key)
     yield database
     await database.close()
 
@@ -110,8 +126,10 @@ async def outcome(db: Database, cfg: Config, person: str, kind: RoomKind, body: 
     """Run one command and undo whatever it did; the refusal (or None when it was let through)."""
     try:
         async with db.transaction() as tx:
-            case = await cases.get(tx, CASE_ID) if kind is CASE else None
-            room = {DM: "!dm", SCREENING: cfg.bot.screening_room, CASE: "!case:zvh.example", OTHER: "!x"}[kind]
+            case = await cases.get(tx, {CASE: CASE_ID, ARRANGEMENT: ARRANGEMENT_ID}[kind]) \
+                if kind in (CASE, ARRANGEMENT) else None
+            room = {DM: "!dm", SCREENING: cfg.bot.screening_room, CASE: "!case:zvh.example",
+                    ARRANGEMENT: "!arrangement:zvh.example", OTHER: "!x"}[kind]
             ctx = Context(tx=tx, config=cfg, sender=PEOPLE[person], room_id=room, room_kind=kind, lang="nl",
                           event_id="$e", now=datetime(2026, 11, 23, 10, tzinfo=cfg.tz), case=case)
             try:
@@ -126,10 +144,12 @@ async def outcome(db: Database, cfg: Config, person: str, kind: RoomKind, body: 
 
 # Forms that need more than their command's role: (command, sample arguments) -> {room kind: who may}.
 FORM_ROLES = {
-    ("partner", "toevoegen @nieuw:ggz.example"): {CASE: {"procesregisseur"}},
-    ("partner", "verwijderen ggz"): {CASE: {"procesregisseur"}},
+    ("partner", "toevoegen @nieuw:ggz.example"): {CASE: {"procesregisseur"}, ARRANGEMENT: {"procesregisseur"}},
+    ("partner", "verwijderen ggz"): {CASE: {"procesregisseur"}, ARRANGEMENT: {"procesregisseur"}},
     ("plan", "vaststellen"): {CASE: {"procesregisseur"}},
     ("plan", "herzien"): {CASE: {"procesregisseur", "casusregisseur"}},
+    ("kaart", "wijzig ggz doelgroep volwassenen"): {DM: {"admin"}, SCREENING: {"admin"}},
+    ("afstemmen", "verlengen"): {ARRANGEMENT: {"procesregisseur"}},
 }
 
 
@@ -143,8 +163,8 @@ def test_every_form_with_a_role_of_its_own_is_in_the_table():
     assert declared == listed
 
 
-async def test_every_form_with_a_role_for_every_role_in_every_room(db):
-    cfg = config()
+async def test_every_form_with_a_role_for_every_role_in_every_room(db, tmp_path):
+    cfg = config(tmp_path)
     wrong = []
     for (key, sample), allowed in FORM_ROLES.items():
         for kind in RoomKind:
@@ -156,8 +176,8 @@ async def test_every_form_with_a_role_for_every_role_in_every_room(db):
     assert not wrong, "\n".join(wrong)
 
 
-async def test_every_command_for_every_role_in_every_room(db):
-    cfg = config()
+async def test_every_command_for_every_role_in_every_room(db, tmp_path):
+    cfg = config(tmp_path)
     wrong = []
     for key, (sample, allowed) in EXPECTED.items():
         for kind in RoomKind:

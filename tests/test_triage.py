@@ -5,7 +5,7 @@ from core.render import catalogue
 from tests.harness import NUMBER, file_referral
 
 # The usage line of !triage (the command's syntax, not the catalogue's wording), as a refusal shows it.
-TRIAGE_USAGE = "!triage <nr> advies|doorverwijzen|afwijzen|opschalen"
+TRIAGE_USAGE = "!triage <nr> advies|doorverwijzen|afwijzen|opschalen|afstemmen"
 
 
 def word(key: str) -> str:

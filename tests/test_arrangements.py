@@ -1,0 +1,160 @@
+"""Light arrangements (issue 18): `!triage <nr> afstemmen` makes a short-lived private room with the referrer and the
+partners, under the case rooms' rules; `!afspraak` records who does what; the room reminds a week before its end
+and closes itself on a controlled clock; another is extended once and escalated to a full case in the same room."""
+import asyncio
+import sqlite3
+
+import pytest
+
+from tests.harness import bot_session, file_referral, keys_of, local, state_of
+
+KAART = """
+[[offer]]
+partner = "woning"
+interventions = ["huisbezoek", "betalingsregeling"]
+tracks = ["bestuur"]
+domains = ["huisvesting", "financien"]
+"""
+
+
+def db(world):
+    return sqlite3.connect(world.workdir / "zvh.db")
+
+
+async def align(world, partners: str) -> tuple[str, str]:
+    """A referral filed and sent to a light arrangement; the coordinator, the referrer and GGZ in its room."""
+    melder = await world.user("melder")
+    dm = await melder.dm(world.bot_id)
+    number = await file_referral(melder, dm)
+    coordinator = await world.user("coordinator")
+    answer = await coordinator.command(world.screening_room, f"!triage {number} afstemmen {partners}")
+    assert answer.ok and answer.says("triage.aligned"), answer.keys
+    await melder.wait_said(dm, "outcome.aligned", world.bot_id, number)
+    room = await coordinator.wait_invite(lambda r, state: any(
+        getattr(e, "name", None) and number in e.name for e in state))
+    for name in ("coordinator", "melder", "ggz"):
+        user = await world.user(name)
+        await user.wait_invite(lambda r, s: r == room)
+        await user.join(room)
+    await coordinator.wait_said(room, "arrangement.welcome", world.bot_id, number)
+    return number, room
+
+
+@pytest.mark.parametrize("world", [{"arrangements": {"retention_days": 30}}], indirect=True)
+@pytest.mark.clock("2026-11-30T10:00:00")  # a Monday: the default term of 4 weeks ends Monday 28 December
+async def test_a_light_arrangement_from_triage_to_its_automatic_end(world):
+    (world.workdir / "kaart.toml").write_text(KAART)
+    melder = await world.user("melder")
+    coordinator, bot = await world.user("coordinator"), world.bot_id
+    dm = await melder.dm(bot)
+    first = await file_referral(melder, dm)
+    # Named no partner: refused, with who the kaart has for the referral's life domains (housing, finances, ...).
+    asked = await coordinator.command(world.screening_room, f"!triage {first} afstemmen")
+    assert asked.failed and asked.says("arrangement.needs_partners") and asked.says("kaart.suggest"), asked.keys
+    assert "Woonstichting Delft" in asked.body
+    shown = await coordinator.command(world.screening_room, f"!toon {first}")  # the triage sees them too
+    assert shown.says("referrals.full") and shown.says("kaart.suggest") and "Woonstichting Delft" in shown.body
+    too_many = await coordinator.command(world.screening_room, f"!triage {first} afstemmen ggz politie om woning")
+    assert too_many.failed and too_many.says("arrangement.too_many_partners")
+
+    number, room = await align(world, "ggz")
+    assert number != first
+    ggz = await world.user("ggz")
+    state = state_of(world, world.tokens["coordinator"], room)
+    assert state[("nl.zvh.case", "")] == {"case_id": number, "status": "open", "theme": "overlast",
+                                          "region": "Haaglanden", "approach": "person", "kind": "arrangement",
+                                          "term_ends": "2026-12-28"}
+    assert state[("m.room.join_rules", "")]["join_rule"] == "invite"
+    assert state[("m.room.history_visibility", "")]["history_visibility"] == "invited"
+    assert number in state[("m.room.name", "")]["name"] and "J.D." not in str(state)
+
+    made = await ggz.command(room, "!afspraak ggz Intake plannen voor vrijdag")
+    assert made.ok and made.says("arrangement.recorded") and "#1" in made.body, made.keys
+    assert (await melder.command(room, "!afspraak Melder licht de familie in")).says("arrangement.recorded")
+    shown = await coordinator.command(room, "!afstemmen")
+    assert shown.says("arrangement.card") and "Melder licht de familie in" in shown.body
+    assert (await ggz.command(room, "!klaar 1 Intake staat")).says("action.done")  # the actions machinery
+    assert (await ggz.command(room, "!actie ggz Verslag sturen voor 15 dec")).ok
+    assert (await coordinator.command(room, "!casus")).says("error.wrong_room")  # not a full case
+
+    world.travel(local("2026-12-21T08:59:58"))  # a week before the end, in the morning
+    reminder = await coordinator.wait_said(room, "arrangement.reminder", bot, number)
+    assert set(reminder["content"]["m.mentions"]["user_ids"]) == {world.ids[n] for n in ("coordinator", "melder",
+                                                                                          "ggz")}
+    world.travel(local("2026-12-28T08:59:58"))
+    ended = await coordinator.wait_said(room, "arrangement.ended", bot, number)
+    assert "Melder licht de familie in" in ended["content"]["body"] and "Verslag sturen" in ended["content"]["body"]
+    assert ended["content"]["m.mentions"]["user_ids"] == [world.ids["ggz"]]  # their open action was closed
+    await coordinator.wait_for(lambda: (lambda s: s[("nl.zvh.case", "")]["status"] == "closed"
+                                        and s[("m.room.power_levels", "")].get("events_default") == 100)(
+        state_of(world, world.tokens["coordinator"], room)), what="closed and read-only")
+    await asyncio.sleep(1.5)
+    assert len(coordinator.said(room, "arrangement.reminder", bot)) == 1
+    assert len(coordinator.said(room, "arrangement.ended", bot)) == 1
+    with db(world) as conn:
+        assert conn.execute("SELECT kind, status, close_reason FROM cases WHERE id = ?", (number,)).fetchone() == (
+            "arrangement", "closed", "term_ended")
+        assert conn.execute("SELECT status FROM referrals WHERE id = ?", (number,)).fetchone() == ("aligned",)
+        assert conn.execute("SELECT COUNT(*) FROM schedule WHERE case_id = ? AND state = 'pending' AND kind != ?",
+                            (number, "case.members_out")).fetchone() == (0,)
+
+    reopened = await coordinator.command(world.screening_room, f"!heropenen {number} Toch nodig")
+    assert reopened.failed and reopened.says("arrangement.not_reopened"), reopened.keys
+
+    world.travel(local("2027-01-28T03:00:02"))  # its own retention term (30 days) is over: deleted, kind kept
+    def deleted():
+        with db(world) as conn:
+            return conn.execute("SELECT kind FROM deletions WHERE case_id = ?", (number,)).fetchone()
+    assert await coordinator.wait_for(deleted, what="deleted after its retention term") == ("arrangement",)
+    with db(world) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM arrangements WHERE case_id = ?", (number,)).fetchone() == (0,)
+
+
+@pytest.mark.clock("2026-11-30T10:00:00")
+async def test_an_arrangement_extended_once_then_escalated_becomes_a_case_in_the_same_room(world):
+    number, room = await align(world, "ggz 2 weken")
+    coordinator, ggz, bot = await world.user("coordinator"), await world.user("ggz"), world.bot_id
+    assert (await ggz.command(room, "!afspraak Wijkagent en GGZ gaan samen op huisbezoek")).ok
+    assert (await ggz.command(room, f"!afspraak {world.ids['melder']} Belt de huisarts voor 4 dec")).ok
+
+    assert (await coordinator.command(room, "!partner toevoegen om")).ok
+    assert (await coordinator.command(room, "!partner toevoegen politie")).ok  # three partners: the most
+    fourth = await coordinator.command(room, "!partner toevoegen woning")
+    assert fourth.failed and fourth.says("arrangement.too_many_partners"), fourth.keys
+    politie = await world.user("politie")  # invited later: sees nothing from before, so gets the card on joining
+    await politie.wait_invite(lambda r, s: r == room)
+    await politie.join(room)
+    brief = await politie.wait_said(room, "arrangement.brief", bot, "Wijkagent en GGZ gaan samen op huisbezoek")
+    assert keys_of(brief)[:2] == ["arrangement.brief", "arrangement.card"]
+    refused = await ggz.command(room, "!afstemmen verlengen")
+    assert refused.failed and refused.says("error.not_allowed")
+    extended = await coordinator.command(room, "!afstemmen verlengen")
+    assert extended.ok and extended.says("arrangement.extended") and "11 januari 2027" in extended.body  # +4 weeks
+    again = await coordinator.command(room, "!afstemmen verlengen 1 week")
+    assert again.failed and again.says("arrangement.already_extended")
+
+    escalated = await ggz.command(room, "!opschalen Er speelt meer dan gedacht")
+    assert escalated.ok and escalated.says("arrangement.escalated") and escalated.says("case.card"), escalated.keys
+    assert escalated.content["m.mentions"]["user_ids"] == [world.ids["coordinator"]]  # the procesregisseur
+    card = await coordinator.command(room, "!casus")  # the same room is the case room now
+    assert card.ok and card.says("case.card") and number in card.body
+    assert (await ggz.command(room, "!afspraak Nog iets")).says("error.wrong_room")
+    actions = await coordinator.command(room, "!acties")
+    assert "Belt de huisarts" in actions.body  # the arrangement with a deadline goes on as the case's action
+    state = await coordinator.wait_for(lambda: (lambda s: s if s[("nl.zvh.case", "")]["kind"] == "case" else None)(
+        state_of(world, world.tokens["coordinator"], room)), what="the room's state a case's")
+    assert "term_ends" not in state[("nl.zvh.case", "")]
+    name = bot_session(world)["get"](f"/_matrix/client/v3/rooms/{room}/state/m.room.name")["name"]
+    assert number in name and not name.startswith("Afstemming")
+    with db(world) as conn:
+        kind, escalated_at = conn.execute("SELECT kind, arrangement_escalated_at FROM cases WHERE id = ?",
+                                          (number,)).fetchone()
+        assert kind == "case" and escalated_at
+        assert conn.execute("SELECT text FROM decisions WHERE case_id = ?", (number,)).fetchall() == [
+            ("Wijkagent en GGZ gaan samen op huisbezoek",)]  # carried over: no deadline, so not an action
+        assert conn.execute("SELECT COUNT(*) FROM schedule WHERE case_id = ? AND state = 'pending' AND kind LIKE "
+                            "'arrangement.%'", (number,)).fetchone() == (0,)
+    world.travel(local("2027-01-11T09:00:30"))  # the old end passes: nothing closes
+    await asyncio.sleep(2)
+    assert not coordinator.said(room, "arrangement.ended", bot)
+    assert (await coordinator.command(room, "!casus")).says("case.card")
