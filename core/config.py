@@ -194,11 +194,28 @@ class MeetingsConfig(Strict):
         return value
 
 
+class DeskConfig(Strict):
+    """The expertise desk: consultation questions from professionals, answered by the ZVH's staff."""
+
+    # Where questions are posted for the staff on duty (the coordinators); the screening room unless set. A room
+    # for the ZVH's staff only: the questions and answers are need-to-know.
+    room: str | None = Field(None, pattern=r"^[!#]\S+$")
+    # A question waiting this many working days for an answer is chased: the staff are rung in the consultation
+    # room, and again after as many working days while it still waits.
+    chase_after_working_days: int = Field(2, ge=1, le=30)
+    # Saved knowledge (earlier advice, nothing personal) may be searched by every referrer, not only the staff.
+    knowledge_for_referrers: bool = False
+    # Days after a question was closed (or last had anything happen) before it and its answers are deleted.
+    # Saved knowledge stays: it holds nothing personal.
+    retention_days: int = Field(365, ge=1)
+
+
 class Config(Strict):
     matrix: MatrixConfig
     bot: BotConfig
     reminders: RemindersConfig = RemindersConfig()
     meetings: MeetingsConfig = MeetingsConfig()
+    desk: DeskConfig = DeskConfig()
     partners: list[Partner] = []
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"
@@ -214,6 +231,11 @@ class Config(Strict):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.bot.timezone)
+
+    @property
+    def desk_room(self) -> str:
+        """The consultation room: configured, or the screening room."""
+        return self.desk.room or self.bot.screening_room
 
     def partner_name(self, key: str) -> str:
         """The organisation's name, or its key when it is not (or no longer) in the directory."""
