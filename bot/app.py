@@ -165,10 +165,24 @@ class Bot:
         if room.startswith("#"):
             self.config.bot.screening_room = room = await matrix.resolve_alias(room)
         await matrix.join(room)
+        await self._join_desk_room(matrix)
         if self.config.bot.encrypt_rooms and await matrix.get_state(room, "m.room.encryption") is None:
             log.warning("the screening room is not encrypted: referral details are not shown there")
             async with self.db.transaction() as tx:
                 await outbox_writer.write(tx, self.config, [RoomMessage(room, Msg.of("screening.not_encrypted"))])
+
+    async def _join_desk_room(self, matrix: Matrix) -> None:
+        """The expertise desk's consultation room, when it is a room of its own; a failure is logged, and the
+        questions wait in the outbox until the bot is let in."""
+        room = self.config.desk.room
+        if not room or room == self.config.bot.screening_room:
+            return
+        try:
+            if room.startswith("#"):
+                self.config.desk.room = room = await matrix.resolve_alias(room)
+            await matrix.join(room)
+        except MatrixError as exc:
+            log.error("cannot join the consultation room (%s); invite the bot to it", exc.errcode or exc)
 
     async def _retry_screening_room(self, matrix: Matrix, first: MatrixError) -> None:
         delay, since = 5.0, datetime.now(timezone.utc)
@@ -457,7 +471,9 @@ class Bot:
         self._joining.add(room_id)
         async with self.db.transaction() as tx:
             intents: list[Intent]
-            if self.config.is_known(inviter):
+            if room_id == self.config.desk_room:  # the consultation room: served, not a direct chat
+                intents = [JoinRoom(room_id)]
+            elif self.config.is_known(inviter):
                 intents = [JoinRoom(room_id, inviter, bool(invite.content.get("is_direct")))]
             else:
                 # Need-to-know: the bot does not stay in rooms of people outside the partnership, but it says why.

@@ -19,6 +19,7 @@ class RoomKind(str, Enum):
     DM = "dm"
     SCREENING = "screening"
     CASE = "case"
+    CONSULTATION = "consultation"  # the expertise desk's room, when it is not the screening room
     OTHER = "other"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from commands import chase, closure, digest, evaluation, retention
+from commands import chase, closure, digest, evaluation, question_chase, retention
 from commands import meetings as meeting_commands
 from commands.recurrence import Recurrence, next_occurrence
 from commands.workdays import WorkCalendar
@@ -66,6 +66,8 @@ class Firing:
             await closure.monitoring_end(self)
         elif kind == Kind.EVALUATION:
             await evaluation.remind(self)
+        elif kind == Kind.QUESTION_CHASE:
+            await question_chase.fire(self)
         return self.intents
 
     # ---- reminders set by users --------------------------------------------------------------------------------

@@ -30,7 +30,8 @@ EVERYONE = set(PEOPLE)
 COORDINATORS = {"coordinator", "procesregisseur"}
 REFERRERS = {"referrer", "coordinator", "procesregisseur", "casusregisseur", "partner"}
 MEMBERS = {"referrer", "procesregisseur", "casusregisseur", "partner"}
-DM, SCREENING, CASE, OTHER = RoomKind.DM, RoomKind.SCREENING, RoomKind.CASE, RoomKind.OTHER
+DM, SCREENING, CASE, CONSULTATION, OTHER = (RoomKind.DM, RoomKind.SCREENING, RoomKind.CASE, RoomKind.CONSULTATION,
+                                           RoomKind.OTHER)
 ALL_KINDS = {kind: EVERYONE for kind in RoomKind}
 
 # command key -> (a sample of its arguments, {room kind: who may run it there}); elsewhere: refused.
@@ -66,6 +67,10 @@ EXPECTED = {
     "later": ("1u", {CASE: MEMBERS, DM: EVERYONE}),
     "audit": ("controle", {DM: {"privacy_officer"}}),
     "inzage": (CASE_ID, {DM: {"privacy_officer"}}),
+    "vraag": ("Wie kan ik betrekken bij een gezin met schulden?", {DM: REFERRERS}),
+    "vragen": ("", {DM: REFERRERS, SCREENING: COORDINATORS, CONSULTATION: COORDINATORS}),
+    "antwoord": ("V-2026-0001 Betrek het wijkteam", {SCREENING: COORDINATORS, CONSULTATION: COORDINATORS}),
+    "kennis": ("schulden", {DM: COORDINATORS, SCREENING: COORDINATORS, CONSULTATION: COORDINATORS}),
 }
 REFUSALS = {"error.not_allowed", "error.wrong_room"}
 
@@ -111,7 +116,8 @@ async def outcome(db: Database, cfg: Config, person: str, kind: RoomKind, body: 
     try:
         async with db.transaction() as tx:
             case = await cases.get(tx, CASE_ID) if kind is CASE else None
-            room = {DM: "!dm", SCREENING: cfg.bot.screening_room, CASE: "!case:zvh.example", OTHER: "!x"}[kind]
+            room = {DM: "!dm", SCREENING: cfg.bot.screening_room, CASE: "!case:zvh.example",
+                    CONSULTATION: "!desk:zvh.example", OTHER: "!x"}[kind]
             ctx = Context(tx=tx, config=cfg, sender=PEOPLE[person], room_id=room, room_kind=kind, lang="nl",
                           event_id="$e", now=datetime(2026, 11, 23, 10, tzinfo=cfg.tz), case=case)
             try:
