@@ -117,3 +117,41 @@ async def test_questions_from_asking_to_deletion(db):
         assert await questions.get(tx, first) is None and await questions.messages(tx, first) == []
         assert await tx.value("SELECT COUNT(*) FROM schedule WHERE case_id = ?", (first,)) == 0
         assert await questions.get(tx, second) is not None
+
+
+async def test_retention_deletes_old_questions_and_keeps_knowledge(db):
+    from commands.firing import Firing
+    from commands.question_chase import purge
+    from commands.workdays import WorkCalendar
+    from storage import knowledge
+
+    cfg = config()
+    now = datetime.now(AMS)  # the rows are stamped with the bot's clock
+    async with db.transaction() as tx:
+        for number in ("V-2026-0001", "V-2026-0002"):
+            await questions.insert(tx, number, "@a:x", None, None, None, "Wie helpt?")
+        await tx.execute("UPDATE questions SET closed_at = ?, status = 'closed' WHERE id = 'V-2026-0001'",
+                         (iso(now - timedelta(days=cfg.desk.retention_days + 1)),))
+        await knowledge.save(tx, "overlast", "Wie helpt?", "Het wijkteam.")
+        item = schedule.Item(1, now, Kind.RETENTION, None, None)
+        await purge(Firing(tx, cfg, WorkCalendar(), item, now))
+        assert await questions.get(tx, "V-2026-0001") is None  # closed longer ago than the term
+        assert await questions.get(tx, "V-2026-0002") is not None  # asked just now
+        assert len(await knowledge.all_entries(tx)) == 1  # knowledge stays
+        deleted = await tx.value("SELECT COUNT(*) FROM audit_log WHERE action = 'question.deleted'")
+        assert deleted == 1
+
+
+async def test_a_consultation_room_of_its_own_is_a_room_kind_of_its_own(db):
+    from bot.handler import Handler
+    from commands.base import RoomKind
+    from core.clock import Clock
+
+    plain = config()
+    own = Config.model_validate({**plain.model_dump(), "desk": {"room": "!desk:zvh.example"}})
+    async with db.transaction() as tx:
+        assert plain.desk_room == plain.bot.screening_room
+        kind, _ = await Handler(db, plain, "@bot:zvh.example", Clock()).room_kind(tx, plain.bot.screening_room, "@a:x")
+        assert kind is RoomKind.SCREENING
+        kind, _ = await Handler(db, own, "@bot:zvh.example", Clock()).room_kind(tx, "!desk:zvh.example", "@a:x")
+        assert kind is RoomKind.CONSULTATION
