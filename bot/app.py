@@ -18,6 +18,7 @@ from bot.faults import crash_point
 from bot.handler import Handler
 from bot.matrix import BotClient, KeyRequests, Matrix, MatrixError, exchange_keys
 from bot.scheduler import Scheduler
+from commands import personal_details
 from core import render
 from core.clock import process_clock
 from core.config import Config
@@ -76,6 +77,8 @@ class Bot:
 
     async def start(self) -> None:
         render.set_timezone(self.config.tz)
+        if self.config.desk.preload:  # the personal-details check's tables, off the event loop, so no asker waits
+            asyncio.get_running_loop().run_in_executor(None, personal_details.load)
         os.umask(0o077)  # everything the bot writes (database, crypto store, backups, exports) is its own
         self.db = await Database.open(self.config.bot.database)
         mc = self.config.matrix

@@ -17,8 +17,8 @@ Deduce does not know Dutch licence plates; a small pattern here adds them (three
 and digits, as on the plate: `12-ABC-3`, `XX-99-XX`; without dashes only right after "kenteken").
 
 Deduce builds its lookup tables once after installation (a minute or two; `./zvh bootstrap` does it) and loads
-them at first use (seconds, about a gigabyte): loaded on the first check, not at start, so bots and tests that
-never check a text do not pay for it."""
+them (seconds, about a gigabyte): at start in a thread (`[desk] preload`, the default), else at the first check,
+so test bots that never check a text do not pay for it."""
 from __future__ import annotations
 
 import asyncio
@@ -52,6 +52,11 @@ class Finding:
 
 _deduce: Any = None
 _loading = threading.Lock()
+
+
+def load() -> None:
+    """Load Deduce now (at start, in a thread) rather than at the first check."""
+    _model()
 
 
 def _model() -> Any:

@@ -208,6 +208,9 @@ class DeskConfig(Strict):
     # Days after a question was closed (or last had anything happen) before it and its answers are deleted.
     # Saved knowledge stays: it holds nothing personal.
     retention_days: int = Field(365, ge=1)
+    # Load the personal-details check's word lists (seconds, about 1 GB) at start, in the background, rather than
+    # at the first question.
+    preload: bool = True
 
 
 class Config(Strict):

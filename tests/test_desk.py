@@ -157,6 +157,7 @@ async def test_a_question_becomes_a_referral_draft_completed_through_the_intake(
     assert referral in mine.body  # the link shows with the question
 
 
+@pytest.mark.parametrize("world", [{"desk": {"preload": True}}], indirect=True)  # as deployed: loaded at start
 async def test_an_answer_kept_as_knowledge_is_found_by_words_and_theme(world):
     melder, coordinator = await world.user("melder"), await world.user("coordinator")
     dm = await melder.dm(world.bot_id)
