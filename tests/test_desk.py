@@ -8,6 +8,7 @@ import sqlite3
 
 import pytest
 
+from core.render import catalogue
 from tests.harness import Answer, asks, local
 from tests.test_chasing import rings
 
@@ -111,7 +112,11 @@ async def test_a_waiting_question_rings_the_staff_after_the_working_days(world):
     melder, coordinator = await world.user("melder"), await world.user("coordinator")
     dm = await melder.dm(world.bot_id)
     room, bot = world.screening_room, world.bot_id
-    number = await ask(melder, dm, "Wie is er voor verward gedrag bij een buurman met overlast?")
+    assert (await melder.command(dm, "!taal en")).ok  # in English, with the English command name
+    asked = await melder.command(dm, "!ask Who helps with a confused neighbour causing overlast?", timeout=FIRST)
+    assert asked.ok and asked.says("desk.asked"), asked.keys
+    assert asked.body.startswith(catalogue("en")["desk.asked"][:10]), asked.body  # the English catalogue's words
+    number = QUESTION.search(asked.body).group(0)
 
     world.travel(local("2026-12-07T09:30:00"))  # Monday: one working day, not yet
     await asyncio.sleep(SETTLE)
@@ -133,8 +138,11 @@ async def test_a_waiting_question_rings_the_staff_after_the_working_days(world):
 async def test_a_question_becomes_a_referral_draft_completed_through_the_intake(world):
     melder = await world.user("melder")
     dm = await melder.dm(world.bot_id)
-    number = await ask(melder, dm, "huiselijk geweld: Een vader in Delft is agressief tegen zijn partner en de "
-                                   "kinderen zien het. Hulp wordt afgehouden.")
+    number = await ask(melder, dm, "Een vader in Delft is agressief tegen zijn partner en de kinderen zien het. "
+                                   "Hulp wordt afgehouden.")  # no theme named: the asker is asked for one
+    assert (await melder.wait_said(dm, "desk.asked", world.bot_id, "thema <thema>"))
+    themed = await melder.command(dm, f"!vraag {number} thema huiselijk geweld")
+    assert themed.ok and themed.says("desk.theme_set"), themed.keys
     event_id = await melder.send(dm, f"!vraag {number} melding")
     replies = await melder.wait_for(lambda: len(melder.replies_to(dm, event_id)) >= 2 and melder.replies_to(
         dm, event_id), what="the draft and the intake's first question")
