@@ -18,6 +18,7 @@ from bot.faults import crash_point
 from bot.handler import Handler
 from bot.matrix import BotClient, KeyRequests, Matrix, MatrixError, exchange_keys
 from bot.scheduler import Scheduler
+from commands import personal_details
 from core import render
 from core.clock import process_clock
 from core.config import Config
@@ -76,6 +77,8 @@ class Bot:
 
     async def start(self) -> None:
         render.set_timezone(self.config.tz)
+        if self.config.desk.preload:  # the personal-details check's tables, off the event loop, so no asker waits
+            asyncio.get_running_loop().run_in_executor(None, personal_details.load)
         os.umask(0o077)  # everything the bot writes (database, crypto store, backups, exports) is its own
         self.db = await Database.open(self.config.bot.database)
         mc = self.config.matrix
@@ -165,10 +168,24 @@ class Bot:
         if room.startswith("#"):
             self.config.bot.screening_room = room = await matrix.resolve_alias(room)
         await matrix.join(room)
+        await self._join_desk_room(matrix)
         if self.config.bot.encrypt_rooms and await matrix.get_state(room, "m.room.encryption") is None:
             log.warning("the screening room is not encrypted: referral details are not shown there")
             async with self.db.transaction() as tx:
                 await outbox_writer.write(tx, self.config, [RoomMessage(room, Msg.of("screening.not_encrypted"))])
+
+    async def _join_desk_room(self, matrix: Matrix) -> None:
+        """The expertise desk's consultation room, when it is a room of its own; a failure is logged, and the
+        questions wait in the outbox until the bot is let in."""
+        room = self.config.desk.room
+        if not room or room == self.config.bot.screening_room:
+            return
+        try:
+            if room.startswith("#"):
+                self.config.desk.room = room = await matrix.resolve_alias(room)
+            await matrix.join(room)
+        except MatrixError as exc:
+            log.error("cannot join the consultation room (%s); invite the bot to it", exc.errcode or exc)
 
     async def _retry_screening_room(self, matrix: Matrix, first: MatrixError) -> None:
         delay, since = 5.0, datetime.now(timezone.utc)
@@ -457,7 +474,9 @@ class Bot:
         self._joining.add(room_id)
         async with self.db.transaction() as tx:
             intents: list[Intent]
-            if self.config.is_known(inviter):
+            if room_id == self.config.desk_room:  # the consultation room: served, not a direct chat
+                intents = [JoinRoom(room_id)]
+            elif self.config.is_known(inviter):
                 intents = [JoinRoom(room_id, inviter, bool(invite.content.get("is_direct")))]
             else:
                 # Need-to-know: the bot does not stay in rooms of people outside the partnership, but it says why.

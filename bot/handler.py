@@ -11,6 +11,7 @@ from typing import Any
 from bot import languages, metrics, outbox_writer, pills
 from commands import arrangements as arrangement_commands
 from commands import cases as case_commands
+from commands import desk
 from commands import meetings as meeting_commands
 from commands.base import Context, Role, RoomKind
 from commands.router import Outcome, dispatch, parse_command_name
@@ -36,6 +37,8 @@ class Handler:
     async def room_kind(self, tx: Tx, room_id: str, sender: str) -> tuple[RoomKind, cases.Case | None]:
         if room_id == self.config.bot.screening_room:
             return RoomKind.SCREENING, None
+        if room_id == self.config.desk_room:
+            return RoomKind.CONSULTATION, None
         case = await cases.by_room(tx, room_id)
         if case is not None:
             return (RoomKind.ARRANGEMENT if case.is_arrangement else RoomKind.CASE), case
@@ -67,8 +70,9 @@ class Handler:
             kind = ctx.room_kind
             is_command = parse_command_name(body, self.config.bot.command_prefix) is not None
             if not is_command and kind is not RoomKind.DM \
-                    and await confirmations.pending(tx, room_id, ctx.sender, ctx.now) is None:
-                return False  # conversation, not for the bot
+                    and await confirmations.pending(tx, room_id, ctx.sender, ctx.now) is None \
+                    and await desk.replied_to(tx, ctx.in_reply_to) is None:
+                return False  # conversation, not for the bot (a reply to a consultation question is an answer)
             if self._too_old(event):
                 await self._send_reply(tx, ctx, Msg.of("error.too_old", sent=self._sent_at(event),
                                                        minutes=self.config.bot.max_command_age_minutes))

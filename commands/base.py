@@ -20,6 +20,7 @@ class RoomKind(str, Enum):
     SCREENING = "screening"
     CASE = "case"
     ARRANGEMENT = "arrangement"  # a light arrangement's room (a case row of kind arrangement)
+    CONSULTATION = "consultation"  # the expertise desk's room, when it is not the screening room
     OTHER = "other"
 
 

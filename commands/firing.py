@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from commands import arrangements, chase, closure, digest, evaluation, retention
+from commands import arrangements, chase, closure, digest, evaluation, question_chase, retention
 from commands import meetings as meeting_commands
 from commands.recurrence import Recurrence, next_occurrence
 from commands.workdays import WorkCalendar
@@ -70,6 +70,8 @@ class Firing:
             await arrangements.remind(self)
         elif kind == Kind.ARRANGEMENT_END:
             await arrangements.end(self)
+        elif kind == Kind.QUESTION_CHASE:
+            await question_chase.fire(self)
         return self.intents
 
     # ---- reminders set by users --------------------------------------------------------------------------------

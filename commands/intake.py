@@ -4,7 +4,7 @@ from __future__ import annotations
 from commands.base import Context, Rest, Role, RoomKind, command
 from commands.fields import FIELDS, NO, YES, approach_of, asked_fields, field_named, missing, settle, too_few_persons
 from core.messages import CommandError, Msg, fail
-from storage import audit, referrals
+from storage import audit, questions, referrals
 from storage import intake as sessions
 
 CONFIRM = "confirm"
@@ -121,8 +121,12 @@ async def file(ctx: Context, session: sessions.IntakeSession) -> None:
     await referrals.insert(ctx.tx, number, ctx.sender, org.key if org else None, session.fields)
     await sessions.delete(ctx.tx, ctx.sender)
     await audit.append(ctx.tx, ctx.sender, "referral.filed", case_id=number, purpose="intake")
+    if session.question_id:  # made from a consultation question (`!vraag <nr> melding`): the link is kept
+        await questions.link_referral(ctx.tx, session.question_id, number)
+        await audit.append(ctx.tx, ctx.sender, "question.referral_filed", case_id=session.question_id,
+                           purpose="intake", referral=number)
     ctx.reaction = True  # filing is the act the dialogue was for: confirm it like a command
-    ctx.reply("intake.filed", nr=number)
+    ctx.reply("intake.filed", nr=number, question=session.question_id)
     fields = session.fields
     # Pseudonymised: the screening notice carries no initials, birth years, area or free text.
     ctx.post(ctx.config.bot.screening_room, "screening.new", nr=number, theme=fields["thema"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 
+from commands import question_chase
 from commands.recurrence import Recurrence, next_occurrence
 from core.intents import AnchorAudit, DirectMessage, PurgeRoom
 from core.messages import Msg
@@ -34,6 +35,7 @@ async def fire(firing: Firing) -> None:
         await audit.append(firing.tx, "retention", "case.deleted", case_id=case.id, purpose="retention")
         if case.room_id:
             firing.intents.append(PurgeRoom(case.room_id))
+    await question_chase.purge(firing)  # consultation questions and their answers; saved knowledge stays
     await schedule.add(firing.tx, next_retention(firing.now), Kind.RETENTION)
 
 

@@ -12,8 +12,10 @@ from commands import (  # noqa: F401
     cases,
     closure,
     confirm,
+    desk,
     general,
     intake,
+    knowledge,
     meetings,
     minutes,
     partners,
@@ -47,6 +49,8 @@ async def dispatch(ctx: Context, body: str) -> Outcome:
     """Run what the message asks. Raises CommandError (with ctx.command set) when it cannot be done."""
     parsed = parse_command_name(body, ctx.config.bot.command_prefix)
     if parsed is None:
+        if await desk.reply(ctx, body):  # a reply to a consultation question (staff) or to its answer (asker)
+            return Outcome.COMMAND
         if ctx.room_kind is not RoomKind.DM:  # `ja` to a question the bot asked here; else conversation
             return Outcome.ANSWER if await confirm.answer(ctx, body) else Outcome.IGNORED
         if ctx.room_kind is RoomKind.DM:

@@ -212,6 +212,25 @@ class ArrangementsConfig(Strict):
     retention_days: int | None = Field(None, ge=1)
 
 
+class DeskConfig(Strict):
+    """The expertise desk: consultation questions from professionals, answered by the ZVH's staff."""
+
+    # Where questions are posted for the staff on duty (the coordinators); the screening room unless set. A room
+    # for the ZVH's staff only: the questions and answers are need-to-know.
+    room: str | None = Field(None, pattern=r"^[!#]\S+$")
+    # A question waiting this many working days for an answer is chased: the staff are rung in the consultation
+    # room, and again after as many working days while it still waits.
+    chase_after_working_days: int = Field(2, ge=1, le=30)
+    # Saved knowledge (earlier advice, nothing personal) may be searched by every referrer, not only the staff.
+    knowledge_for_referrers: bool = False
+    # Days after a question was closed (or last had anything happen) before it and its answers are deleted.
+    # Saved knowledge stays: it holds nothing personal.
+    retention_days: int = Field(365, ge=1)
+    # Load the personal-details check's word lists (seconds, about 1 GB) at start, in the background, rather than
+    # at the first question.
+    preload: bool = True
+
+
 class Config(Strict):
     matrix: MatrixConfig
     bot: BotConfig
@@ -219,6 +238,7 @@ class Config(Strict):
     meetings: MeetingsConfig = MeetingsConfig()
     kaart: KaartConfig = KaartConfig()
     arrangements: ArrangementsConfig = ArrangementsConfig()
+    desk: DeskConfig = DeskConfig()
     partners: list[Partner] = []
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"
@@ -234,6 +254,11 @@ class Config(Strict):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.bot.timezone)
+
+    @property
+    def desk_room(self) -> str:
+        """The consultation room: configured, or the screening room."""
+        return self.desk.room or self.bot.screening_room
 
     def partner_name(self, key: str) -> str:
         """The organisation's name, or its key when it is not (or no longer) in the directory."""

@@ -77,6 +77,7 @@ def environment(lang: str) -> Environment:
         member=_word(lang, "word.member"),
         help_text=lambda key: Markup(template(lang, key).render()),
         tier=_word(lang, "word.tier"),
+        personal=_word(lang, "word.personal"),
         when=lambda value: format_when(value, lang),
         day=lambda value: format_day(value, lang),
         mention=mention,

@@ -206,6 +206,31 @@ V16_LANES = [
     "ALTER TABLE outbox ADD COLUMN lane TEXT",
 ]
 
+V18_DESK = [
+    # Consultation questions to the expertise desk, numbered V-<YYYY>-<NNNN>: anonymous (checked for personal
+    # details before they are stored), from one professional (the asker, who alone with the staff sees them).
+    # waiting_since: when the asker last asked (the question or a follow-up) and no answer came since; NULL when
+    # answered. referral_id: the referral it became, once filed.
+    """CREATE TABLE questions (
+        id TEXT PRIMARY KEY, asker TEXT NOT NULL, asker_org TEXT, theme TEXT, municipality TEXT,
+        status TEXT NOT NULL CHECK (status IN ('open', 'closed')), waiting_since TEXT, created_at TEXT NOT NULL,
+        first_answer_at TEXT, last_activity_at TEXT NOT NULL, closed_at TEXT, referral_id TEXT)""",
+    "CREATE INDEX questions_waiting ON questions(status, waiting_since)",
+    "CREATE INDEX questions_by_asker ON questions(asker, created_at)",
+    # The conversation: the question, the staff's answers and the asker's follow-ups, in order.
+    """CREATE TABLE question_messages (
+        question_id TEXT NOT NULL REFERENCES questions(id), number INTEGER NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('question', 'answer', 'followup')), author TEXT NOT NULL,
+        text TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (question_id, number))""",
+    # Saved advice: a question and its answer without anything that identifies a person (checked again when
+    # saved), kept beyond the questions' retention term; no link to the question or the people.
+    """CREATE TABLE knowledge (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, theme TEXT, question TEXT NOT NULL, answer TEXT NOT NULL,
+        saved_at TEXT NOT NULL)""",
+    # A referral draft made from a question (`!vraag <nr> melding`): the question it came from.
+    "ALTER TABLE intake_sessions ADD COLUMN question_id TEXT",
+]
+
 V19_ARRANGEMENTS = [
     # A light arrangement (afstemming) is a case row of kind 'arrangement': a short-lived room with the referrer and
     # one to three partners, under the case rooms' rules (members, removal, retention). The kind is the marker the
@@ -242,5 +267,6 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
     ("confidentiality statements of incidental partners", V13_STATEMENTS),
     ("approach: person, system or area; goals for one person of a system", V14_APPROACH),
     ("outbox lanes", V16_LANES),
+    ("the expertise desk: questions, their conversation, saved knowledge", V18_DESK),
     ("light arrangements: the kind of a case, its term, what was arranged", V19_ARRANGEMENTS),
 ]

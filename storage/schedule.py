@@ -29,6 +29,7 @@ class Kind(StrEnum):
     EVALUATION = "plan.evaluation"  # the case's directors reminded of the plan's evaluation date
     ARRANGEMENT_REMINDER = "arrangement.reminder"  # a light arrangement's members told its term ends soon
     ARRANGEMENT_END = "arrangement.end"  # a light arrangement's term is over: its room closes itself
+    QUESTION_CHASE = "question.chase"  # a consultation question waiting for an answer: the staff rung
 
 
 ACTION_KINDS = (Kind.ACTION_BEFORE, Kind.ACTION_NUDGE, Kind.ESCALATE_CASUS, Kind.ESCALATE_PROCES)
@@ -95,6 +96,12 @@ async def next_for(tx: Tx, kinds: tuple[Kind, ...], ref: int) -> datetime | None
     value = await tx.value(f"SELECT MIN(due_at) FROM schedule WHERE state = '{PENDING}' AND kind IN ({marks}) "
                            "AND ref = ?", (*kinds, ref))
     return datetime.fromisoformat(value) if value else None
+
+
+async def cancel_kind(tx: Tx, kind: Kind, case_id: str) -> None:
+    """Every pending item of this kind for this case (or question)."""
+    await tx.execute(f"UPDATE schedule SET state = '{CANCELLED}' WHERE state = '{PENDING}' AND kind = ? "
+                     "AND case_id = ?", (kind, case_id))
 
 
 async def cancel_case(tx: Tx, case_id: str) -> None:

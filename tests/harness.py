@@ -474,6 +474,8 @@ def make_world(syn: LocalSynapse, workdir: Path, bot_admin: bool = False, encryp
     join(syn, tokens["coordinator"], screening)
     join(syn, tokens["politie"], screening)  # a non-coordinator who can see the room must still not triage
     config_path = workdir / "config.toml"
+    # Deduce's tables (1 GB) only in the bots that check a question, and then at the first check.
+    sections = {**(sections or {}), "desk": {"preload": False, **(sections or {}).get("desk", {})}}
     bot = {"database": "zvh.db", "region": "Haaglanden", "referral_prefix": "HGL", "screening_room": screening,
            "coordinators": [ids["coordinator"]], "referrers": [f"@melder-*:{syn.server_name}"],
            "privacy_officers": [ids["privacy"]], "admins": [ids["beheer"]], "encrypt_rooms": encrypted,

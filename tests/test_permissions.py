@@ -31,7 +31,8 @@ EVERYONE = set(PEOPLE)
 COORDINATORS = {"coordinator", "procesregisseur"}
 REFERRERS = {"referrer", "coordinator", "procesregisseur", "casusregisseur", "partner"}
 MEMBERS = {"referrer", "procesregisseur", "casusregisseur", "partner"}
-DM, SCREENING, CASE, OTHER = RoomKind.DM, RoomKind.SCREENING, RoomKind.CASE, RoomKind.OTHER
+DM, SCREENING, CASE, CONSULTATION, OTHER = (RoomKind.DM, RoomKind.SCREENING, RoomKind.CASE, RoomKind.CONSULTATION,
+                                           RoomKind.OTHER)
 ARRANGEMENT = RoomKind.ARRANGEMENT
 ALL_KINDS = {kind: EVERYONE for kind in RoomKind}
 
@@ -72,6 +73,10 @@ EXPECTED = {
     "afspraak": ("ggz Intake plannen voor 15 dec", {ARRANGEMENT: MEMBERS}),
     "afstemmen": ("", {ARRANGEMENT: MEMBERS}),
     "opschalen": ("", {ARRANGEMENT: MEMBERS}),
+    "vraag": ("Wie kan ik betrekken bij een gezin met schulden?", {DM: REFERRERS}),
+    "vragen": ("", {DM: REFERRERS, SCREENING: COORDINATORS, CONSULTATION: COORDINATORS}),
+    "antwoord": ("V-2026-0001 Betrek het wijkteam", {SCREENING: COORDINATORS, CONSULTATION: COORDINATORS}),
+    "kennis": ("schulden", {DM: COORDINATORS, SCREENING: COORDINATORS, CONSULTATION: COORDINATORS}),
 }
 REFUSALS = {"error.not_allowed", "error.wrong_room"}
 
@@ -129,7 +134,7 @@ async def outcome(db: Database, cfg: Config, person: str, kind: RoomKind, body: 
             case = await cases.get(tx, {CASE: CASE_ID, ARRANGEMENT: ARRANGEMENT_ID}[kind]) \
                 if kind in (CASE, ARRANGEMENT) else None
             room = {DM: "!dm", SCREENING: cfg.bot.screening_room, CASE: "!case:zvh.example",
-                    ARRANGEMENT: "!arrangement:zvh.example", OTHER: "!x"}[kind]
+                    ARRANGEMENT: "!arrangement:zvh.example", CONSULTATION: "!desk:zvh.example", OTHER: "!x"}[kind]
             ctx = Context(tx=tx, config=cfg, sender=PEOPLE[person], room_id=room, room_kind=kind, lang="nl",
                           event_id="$e", now=datetime(2026, 11, 23, 10, tzinfo=cfg.tz), case=case)
             try:
