@@ -1,8 +1,11 @@
+
 """Every command against every role and every kind of room: allowed, or refused with a clear message.
 
 The expected table is written out here, independently of the declarations, so a changed declaration must be
 a conscious change of this table too (and a new command cannot go unlisted)."""
+import tempfile
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 
@@ -81,10 +84,11 @@ EXPECTED = {
 REFUSALS = {"error.not_allowed", "error.wrong_room"}
 
 
-def config(tmp_path) -> Config:
-    """tmp_path: where the sociale kaart is (an admin's edit writes it)."""
+def config(tmp_path: Path | None = None) -> Config:
+    """tmp_path: where the sociale kaart is (an admin's edit writes it); a fresh directory unless given."""
+    folder = tmp_path or Path(tempfile.mkdtemp(prefix="zvh-kaart-"))
     return Config.model_validate({
-        "kaart": {"file": str(tmp_path / "kaart.toml")},
+        "kaart": {"file": str(folder / "kaart.toml")},
         "matrix": {"homeserver": "http://127.0.0.1:1", "user_id": "@bot:zvh.example", "password": "x",
                    "pickle_key": "a-test-secret-0123456789"},
         "bot": {"screening_room": "!screening:zvh.example", "municipalities": ["Delft"],
