@@ -38,6 +38,7 @@ class Executor:
         self.idle = asyncio.Event()  # set while nothing is due
         self.performed = 0
         self._room_version: str | None = None
+        self._acl_locks: dict[str, asyncio.Lock] = {}
 
     async def room_version(self) -> str:
         if self._room_version is None:
@@ -319,9 +320,9 @@ class Executor:
             return {"room_id": case.room_id}, None
         # Members on this homeserver are invited with the room; those on partners' servers each by an invitation
         # of their own, retried on its own: one unreachable server never holds up the room or another invitation.
-        here = [m for m in members if self._local(m.user_id)]
-        body = rooms.case_room(self.config, self.matrix.user_id, case, here, space_id, item.key,
-                               await self.room_version())
+        here = [m.user_id for m in members if self._local(m.user_id)]
+        body = rooms.case_room(self.config, self.matrix.user_id, case, members, space_id, item.key,
+                               await self.room_version(), invite=here)
         room_id = await self._create_once(item, item.key, body)
 
         async def record(tx: Tx) -> None:
@@ -357,6 +358,7 @@ class Executor:
             space_id = await tx.get_meta("space_room_id")
         if not (case and case.room_id):
             return None, None
+        await self._follow_acl(case.id)  # the invitee's server may take part before they can join
         await self.matrix.invite(case.room_id, p["user_id"])
         if space_id and self.config.is_coordinator(p["user_id"]):
             await self.matrix.invite(space_id, p["user_id"])
@@ -377,6 +379,7 @@ class Executor:
             space_id = await tx.get_meta("space_room_id")
         if case and case.room_id:
             await self.matrix.kick(case.room_id, p["user_id"], reason="removed from the case")
+            await self._follow_acl(case.id)  # a server with no one left in the case takes no further part
         if space_id and not self.config.is_coordinator(p["user_id"]):  # spaces made before it was coordinators'
             await self.matrix.kick(space_id, p["user_id"], reason="removed from the case")
         return None, None
@@ -392,7 +395,21 @@ class Executor:
             wanted = rooms.read_only(wanted) if case.status == "closed" else rooms.writable(wanted)
             if wanted != levels:
                 await self.matrix.put_state(case.room_id, "m.room.power_levels", wanted)
+            await self._follow_acl(case.id)  # also gives rooms made before there were ACLs one
         return None, None
+
+    async def _follow_acl(self, case_id: str) -> None:
+        """The room's server ACL allows the servers of the people in the case now (bot/rooms.py server_acl). One
+        case's changes one at a time, each reading the members when it runs: the last one written is the newest."""
+        async with self._acl_locks.setdefault(case_id, asyncio.Lock()):
+            async with self.db.transaction() as tx:
+                case = await cases.get(tx, case_id)
+                members = [m.user_id for m in await cases.members(tx, case_id)]
+            if not (case and case.room_id):
+                return
+            wanted = rooms.server_acl(self.config.matrix.server_name, members)
+            if await self.matrix.get_state(case.room_id, rooms.SERVER_ACL) != wanted:
+                await self.matrix.put_state(case.room_id, rooms.SERVER_ACL, wanted)
 
     async def _do_audit_anchor(self, item: OutboxItem):
         p = item.payload
