@@ -17,7 +17,7 @@ from bot.matrix import Matrix, MatrixError
 from core.config import Config
 from core.intents import AddToSpace, DirectMessage, Intent, InviteToCase, LeaveRoom, RawEvent, RoomMessage
 from core.messages import Msg
-from storage import audit, cases, events, outbox, users
+from storage import audit, cases, dossier, events, outbox, users
 from storage.db import Database, Tx, iso
 from storage.outbox import OutboxItem
 
@@ -440,5 +440,16 @@ class Executor:
         return {"anchors": len(anchors)}, answer
 
     async def _do_purge_room(self, item: OutboxItem):
-        purged = await self.matrix.purge_room(item.payload["room_id"])
-        return {"purged": purged}, None
+        """Purged on the ZVH's server (or left); the servers of the partners that were in the room keep their copy,
+        which no homeserver can delete on another: the deletion record names them."""
+        p = item.payload
+        try:
+            servers: list[str] | None = await self.matrix.member_servers(p["room_id"])
+        except MatrixError:  # the bot is out of the room already (a retry after the purge went through)
+            servers = None
+        purged = await self.matrix.purge_room(p["room_id"])
+
+        async def record(tx: Tx) -> None:
+            await dossier.record_servers(tx, p["case_id"], servers or [])
+
+        return {"purged": purged}, record if p.get("case_id") and servers is not None else None

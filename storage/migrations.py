@@ -206,6 +206,12 @@ V16_LANES = [
     "ALTER TABLE outbox ADD COLUMN lane TEXT",
 ]
 
+V17_ROOM_SERVERS = [
+    # The homeservers that held a purged case's room (a JSON list of server names): a homeserver deletes its own
+    # copy of a room only, so the deletion record says which partners' servers keep theirs.
+    "ALTER TABLE deletions ADD COLUMN servers TEXT",
+]
+
 MIGRATIONS: list[tuple[str, list[str]]] = [
     ("foundation: referrals, cases, outbox, exactly-once bookkeeping, audit log", V1_FOUNDATION),
     ("actions, reminders and the schedule", V2_ACTIONS_AND_SCHEDULE),
@@ -222,4 +228,5 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
     ("confidentiality statements of incidental partners", V13_STATEMENTS),
     ("approach: person, system or area; goals for one person of a system", V14_APPROACH),
     ("outbox lanes", V16_LANES),
+    ("the servers that held a purged case's room", V17_ROOM_SERVERS),
 ]
