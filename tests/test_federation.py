@@ -6,13 +6,16 @@ following the partners, a partner's server that is down while the room is made, 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import sqlite3
+import urllib.error
 
 import nio
 import pytest
 
 from devserver.provision import call
+from devserver.tls import ThrowawayCA
 from tests.harness import World, close_case, escalate, file_referral, local, state_of
 from tests.test_encryption import send_raw_encrypted
 
@@ -155,3 +158,36 @@ async def test_the_purge_leaves_the_partners_copies_and_the_record_names_their_s
     history = await politie.client.room_messages(room, start="", limit=50, direction=nio.MessageDirection.back)
     assert isinstance(history, nio.RoomMessagesResponse)
     assert any("Rapport sturen" in (e.source.get("content", {}).get("body") or "") for e in history.chunk)
+
+
+async def test_certificates_are_checked_a_server_the_ca_did_not_sign_for_is_refused(federation, tmp_path):
+    """federation_verify_certificates stays on: the police's server restarted with a certificate from another CA
+    (same host, same key format) cannot be invited into a room on the ZVH's server; with its own, it can."""
+    police = federation.politie
+    _, token = federation.zvh.register("cert-check", "pw")
+    invitee, _ = police.register("cert-invitee", "pw")
+
+    def invite_to_new_room() -> int:
+        try:
+            call(federation.zvh, "POST", "/_matrix/client/v3/createRoom", token, {"invite": [invitee]})
+        except urllib.error.HTTPError as exc:
+            return exc.code
+        return 200
+
+    genuine = police.federation
+    rogue = ThrowawayCA(tmp_path / "rogue").issue(genuine.host)
+    await asyncio.to_thread(police.stop)
+    police.federation = dataclasses.replace(genuine, certificate=rogue.certificate, key=rogue.key)
+    try:
+        await asyncio.to_thread(police.start)
+        assert await asyncio.to_thread(invite_to_new_room) == 502
+    finally:
+        await asyncio.to_thread(police.stop)
+        police.federation = genuine
+        await asyncio.to_thread(police.start)
+    for _ in range(20):  # Synapse's backoff for a server that failed lasts seconds here
+        if await asyncio.to_thread(invite_to_new_room) == 200:
+            break
+        await asyncio.sleep(0.5)
+    else:
+        raise AssertionError("the police's server with its own certificate was not reached again")
