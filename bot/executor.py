@@ -13,7 +13,7 @@ import aiohttp
 
 from bot import metrics, outbox_writer, rooms
 from bot.faults import crash_point
-from bot.matrix import Matrix, MatrixError
+from bot.matrix import Matrix, MatrixError, NotYet
 from core.config import Config
 from core.intents import AddToSpace, DirectMessage, Intent, InviteToCase, LeaveRoom, RawEvent, RoomMessage
 from core.messages import Msg
@@ -24,6 +24,7 @@ from storage.outbox import OutboxItem
 log = logging.getLogger(__name__)
 MAX_BACKOFF = 60.0  # a homeserver back after an outage is used within a minute
 CONCURRENT = 8  # lanes worked at once
+REMOTE_JOIN_TRIES = 5  # a join refused by the inviting server is tried again for some seconds (see _do_join)
 AUDIT_ANCHORS = "nl.zvh.audit_anchors"  # in the bot's account data, outside the database
 KEEP_ANCHORS = 400  # a year of nightly anchors and then some
 
@@ -275,8 +276,17 @@ class Executor:
         case rooms it makes. Invited anywhere else by a known user, it says so and leaves: outsiders in such a
         room could otherwise use it."""
         p = item.payload
-        await self.matrix.join(p["room_id"])
         inviter = p.get("inviter")
+        try:
+            await self.matrix.join(p["room_id"])
+        except MatrixError as exc:
+            # An invitation from another server reaches us before that server has stored it (it stores it once we
+            # signed it): a join at once is then refused as "not invited". Asked again a few times before it
+            # counts as refused.
+            if exc.status == 403 and inviter and not self._local(inviter) and item.attempts < REMOTE_JOIN_TRIES:
+                raise NotYet("join", exc.status, exc.errcode, "the inviting server has not stored the invitation yet"
+                             ) from exc
+            raise
         is_dm = inviter is not None and await self.matrix.members(p["room_id"]) == {self.matrix.user_id, inviter}
 
         async def record(tx: Tx) -> None:

@@ -32,6 +32,14 @@ class MatrixError(Exception):
         return self.status is None or self.status >= 500 or self.status == 429 or self.errcode == "M_LIMIT_EXCEEDED"
 
 
+class NotYet(MatrixError):
+    """Refused now, but known to go through in a moment: retried as an outage is."""
+
+    @property
+    def transient(self) -> bool:
+        return True
+
+
 def _check(what: str, response: Any) -> Any:
     if isinstance(response, nio.ErrorResponse):
         transport = getattr(response, "transport_response", None)

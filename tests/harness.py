@@ -215,7 +215,13 @@ class User:
                                    timeout, "invite")
 
     async def join(self, room_id: str) -> None:
-        response = await self.client.join(room_id)
+        for _ in range(20):
+            response = await self.client.join(room_id)
+            # An invitation from another server is seen here before that server has stored it (it does once this
+            # one signed it): a join at once is refused as "not invited"; a person would simply try again.
+            if not (isinstance(response, nio.JoinError) and response.status_code == "M_FORBIDDEN"):
+                break
+            await asyncio.sleep(0.25)
         assert isinstance(response, nio.JoinResponse), response
         if self.client.olm:  # an encrypting client can only send once a sync has shown it the room
             await self.wait_for(lambda: room_id in self.client.rooms, what="the joined room in sync")

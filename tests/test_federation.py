@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import re
 import sqlite3
 import urllib.error
 
@@ -16,7 +17,8 @@ import pytest
 
 from devserver.provision import call
 from devserver.tls import ThrowawayCA
-from tests.harness import World, close_case, escalate, file_referral, local, state_of
+from tests.harness import World, close_case, escalate, file_referral, local, make_world, state_of
+from tests.proxy import RateLimitingProxy
 from tests.test_encryption import send_raw_encrypted
 
 ACL = ("m.room.server_acl", "")
@@ -191,3 +193,21 @@ async def test_certificates_are_checked_a_server_the_ca_did_not_sign_for_is_refu
         await asyncio.sleep(0.5)
     else:
         raise AssertionError("the police's server with its own certificate was not reached again")
+
+
+async def test_a_remote_invitation_refused_at_first_is_joined_on_a_retry(federation, tmp_path):
+    """An invitation from another server reaches the bot before that server has stored it: a join at once is
+    refused ("not invited"). The bot tries again, and the direct chat gets its welcome."""
+    proxy = await RateLimitingProxy(federation.zvh.base_url, r"/join/", count=2, retry_after_ms=0, status=403).start()
+    world = make_world(federation.zvh, tmp_path, homeserver=proxy.url, elsewhere={"melder": federation.politie},
+                       referrers=[federation.politie.server_name])
+    proxy.pattern = re.compile(r"/join/(?!" + re.escape(world.screening_room) + ")")  # the direct chat's
+    world.bot.start()
+    try:
+        melder = await world.user("melder")
+        dm = await melder.dm(world.bot_id)
+        assert (await melder.command(dm, "!help")).ok
+        assert len(proxy.limited) == 2 and proxy.passed
+    finally:
+        await world.close()
+        await proxy.stop()
