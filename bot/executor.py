@@ -228,6 +228,10 @@ class Executor:
                 await users.forget_dm_room(tx, room_id)
         room_id = await self._create_once(item, f"{item.key}:dm",
                                           rooms.direct_chat(self.config, user, f"{item.key}:dm"))
+        if user not in await self.matrix.members(room_id):
+            # The homeserver makes the room before it invites; when the person's server cannot be reached, the
+            # room is there without them and the retry finds it: invited now (retried until their server answers).
+            await self.matrix.invite(room_id, user)
         async with self.db.transaction() as tx:
             await users.add_dm_room(tx, user, room_id)
         return room_id, room_id

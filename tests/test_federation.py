@@ -211,3 +211,24 @@ async def test_a_remote_invitation_refused_at_first_is_joined_on_a_retry(federat
     finally:
         await world.close()
         await proxy.stop()
+
+
+async def test_a_direct_message_to_someone_whose_server_is_down_arrives_when_it_is_back(federated_world, federation):
+    """The bot opens a direct chat to tell a partner's contact of a referral; their server is down, so the room is
+    made without them: they are invited on a retry once their server answers, and the message is there."""
+    world = federated_world
+    melder = await world.user("melder")
+    number = await file_referral(melder, await melder.dm(world.bot_id))
+    coordinator = await world.user("coordinator")
+    await asyncio.to_thread(federation.ggz.stop)
+    try:
+        answer = await coordinator.command(world.screening_room, f"!triage {number} doorverwijzen ggz Graag oppakken")
+        assert answer.ok, answer.keys
+        await asyncio.sleep(3.0)  # the direct chat's first tries fail meanwhile
+    finally:
+        await asyncio.to_thread(federation.ggz.start)
+    ggz = await world.user("ggz")
+    dm = await ggz.wait_invite(timeout=90)
+    await ggz.join(dm)
+    told = await ggz.wait_said(dm, "outcome.referred_partner", world.bot_id, number)
+    assert world.ids["ggz"] in told["content"]["m.mentions"]["user_ids"]
