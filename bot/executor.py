@@ -13,17 +13,18 @@ import aiohttp
 
 from bot import metrics, outbox_writer, rooms
 from bot.faults import crash_point
-from bot.matrix import Matrix, MatrixError
+from bot.matrix import Matrix, MatrixError, NotYet
 from core.config import Config
 from core.intents import AddToSpace, DirectMessage, Intent, InviteToCase, LeaveRoom, RawEvent, RoomMessage
 from core.messages import Msg
-from storage import audit, cases, events, outbox, users
+from storage import audit, cases, dossier, events, outbox, users
 from storage.db import Database, Tx, iso
 from storage.outbox import OutboxItem
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = 60.0  # a homeserver back after an outage is used within a minute
 CONCURRENT = 8  # lanes worked at once
+REMOTE_JOIN_TRIES = 5  # a join refused by the inviting server is tried again for some seconds (see _do_join)
 AUDIT_ANCHORS = "nl.zvh.audit_anchors"  # in the bot's account data, outside the database
 KEEP_ANCHORS = 400  # a year of nightly anchors and then some
 
@@ -38,6 +39,7 @@ class Executor:
         self.idle = asyncio.Event()  # set while nothing is due
         self.performed = 0
         self._room_version: str | None = None
+        self._acl_locks: dict[str, asyncio.Lock] = {}
 
     async def room_version(self) -> str:
         if self._room_version is None:
@@ -226,6 +228,10 @@ class Executor:
                 await users.forget_dm_room(tx, room_id)
         room_id = await self._create_once(item, f"{item.key}:dm",
                                           rooms.direct_chat(self.config, user, f"{item.key}:dm"))
+        if user not in await self.matrix.members(room_id):
+            # The homeserver makes the room before it invites; when the person's server cannot be reached, the
+            # room is there without them and the retry finds it: invited now (retried until their server answers).
+            await self.matrix.invite(room_id, user)
         async with self.db.transaction() as tx:
             await users.add_dm_room(tx, user, room_id)
         return room_id, room_id
@@ -274,8 +280,17 @@ class Executor:
         case rooms it makes. Invited anywhere else by a known user, it says so and leaves: outsiders in such a
         room could otherwise use it."""
         p = item.payload
-        await self.matrix.join(p["room_id"])
         inviter = p.get("inviter")
+        try:
+            await self.matrix.join(p["room_id"])
+        except MatrixError as exc:
+            # An invitation from another server reaches us before that server has stored it (it stores it once we
+            # signed it): a join at once is then refused as "not invited". Asked again a few times before it
+            # counts as refused.
+            if exc.status == 403 and inviter and not self._local(inviter) and item.attempts < REMOTE_JOIN_TRIES:
+                raise NotYet("join", exc.status, exc.errcode, "the inviting server has not stored the invitation yet"
+                             ) from exc
+            raise
         is_dm = inviter is not None and await self.matrix.members(p["room_id"]) == {self.matrix.user_id, inviter}
 
         async def record(tx: Tx) -> None:
@@ -319,9 +334,9 @@ class Executor:
             return {"room_id": case.room_id}, None
         # Members on this homeserver are invited with the room; those on partners' servers each by an invitation
         # of their own, retried on its own: one unreachable server never holds up the room or another invitation.
-        here = [m for m in members if self._local(m.user_id)]
-        body = rooms.case_room(self.config, self.matrix.user_id, case, here, space_id, item.key,
-                               await self.room_version())
+        here = [m.user_id for m in members if self._local(m.user_id)]
+        body = rooms.case_room(self.config, self.matrix.user_id, case, members, space_id, item.key,
+                               await self.room_version(), invite=here)
         room_id = await self._create_once(item, item.key, body)
 
         async def record(tx: Tx) -> None:
@@ -357,6 +372,7 @@ class Executor:
             space_id = await tx.get_meta("space_room_id")
         if not (case and case.room_id):
             return None, None
+        await self._follow_acl(case.id)  # the invitee's server may take part before they can join
         await self.matrix.invite(case.room_id, p["user_id"])
         if space_id and self.config.is_coordinator(p["user_id"]):
             await self.matrix.invite(space_id, p["user_id"])
@@ -377,6 +393,7 @@ class Executor:
             space_id = await tx.get_meta("space_room_id")
         if case and case.room_id:
             await self.matrix.kick(case.room_id, p["user_id"], reason="removed from the case")
+            await self._follow_acl(case.id)  # a server with no one left in the case takes no further part
         if space_id and not self.config.is_coordinator(p["user_id"]):  # spaces made before it was coordinators'
             await self.matrix.kick(space_id, p["user_id"], reason="removed from the case")
         return None, None
@@ -398,7 +415,21 @@ class Executor:
             wanted = rooms.read_only(wanted) if case.status == "closed" else rooms.writable(wanted)
             if wanted != levels:
                 await self.matrix.put_state(case.room_id, "m.room.power_levels", wanted)
+            await self._follow_acl(case.id)  # also gives rooms made before there were ACLs one
         return None, None
+
+    async def _follow_acl(self, case_id: str) -> None:
+        """The room's server ACL allows the servers of the people in the case now (bot/rooms.py server_acl). One
+        case's changes one at a time, each reading the members when it runs: the last one written is the newest."""
+        async with self._acl_locks.setdefault(case_id, asyncio.Lock()):
+            async with self.db.transaction() as tx:
+                case = await cases.get(tx, case_id)
+                members = [m.user_id for m in await cases.members(tx, case_id)]
+            if not (case and case.room_id):
+                return
+            wanted = rooms.server_acl(self.config.matrix.server_name, members)
+            if await self.matrix.get_state(case.room_id, rooms.SERVER_ACL) != wanted:
+                await self.matrix.put_state(case.room_id, rooms.SERVER_ACL, wanted)
 
     async def _do_audit_anchor(self, item: OutboxItem):
         p = item.payload
@@ -429,5 +460,16 @@ class Executor:
         return {"anchors": len(anchors)}, answer
 
     async def _do_purge_room(self, item: OutboxItem):
-        purged = await self.matrix.purge_room(item.payload["room_id"])
-        return {"purged": purged}, None
+        """Purged on the ZVH's server (or left); the servers of the partners that were in the room keep their copy,
+        which no homeserver can delete on another: the deletion record names them."""
+        p = item.payload
+        try:
+            servers: list[str] | None = await self.matrix.member_servers(p["room_id"])
+        except MatrixError:  # the bot is out of the room already (a retry after the purge went through)
+            servers = None
+        purged = await self.matrix.purge_room(p["room_id"])
+
+        async def record(tx: Tx) -> None:
+            await dossier.record_servers(tx, p["case_id"], servers or [])
+
+        return {"purged": purged}, record if p.get("case_id") and servers is not None else None

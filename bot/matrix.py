@@ -32,6 +32,14 @@ class MatrixError(Exception):
         return self.status is None or self.status >= 500 or self.status == 429 or self.errcode == "M_LIMIT_EXCEEDED"
 
 
+class NotYet(MatrixError):
+    """Refused now, but known to go through in a moment: retried as an outage is."""
+
+    @property
+    def transient(self) -> bool:
+        return True
+
+
 def _check(what: str, response: Any) -> Any:
     if isinstance(response, nio.ErrorResponse):
         transport = getattr(response, "transport_response", None)
@@ -276,6 +284,13 @@ class Matrix:
         state = _check("room state", await self.client.room_get_state(room_id)).events
         return {e["state_key"] for e in state if e.get("type") == "m.room.member"
                 and (e.get("content") or {}).get("membership") in ("join", "invite")}
+
+    async def member_servers(self, room_id: str) -> list[str]:
+        """The servers of everyone the room's state names as a member, whatever their membership now (joined,
+        invited, left, kicked): each of those servers received the room's events while that person was in it."""
+        state = _check("room state", await self.client.room_get_state(room_id)).events
+        return sorted({e["state_key"].split(":", 1)[1] for e in state
+                       if e.get("type") == "m.room.member" and ":" in e.get("state_key", "")})
 
     async def resolve_alias(self, alias: str) -> str:
         path = Api._build_path(["directory", "room", alias], {"access_token": self.client.access_token})

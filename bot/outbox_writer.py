@@ -115,7 +115,7 @@ async def _items(tx: Tx, config: Config, intent: Intent, room_id: str | None, re
     if isinstance(intent, UpdateCaseState):
         return [("case_state", {"case_id": intent.case_id})]
     if isinstance(intent, PurgeRoom):
-        return [("purge_room", {"room_id": intent.room_id})]
+        return [("purge_room", {"room_id": intent.room_id, "case_id": intent.case_id})]
     if isinstance(intent, InviteToCase):
         return [("case_invite", {"case_id": intent.case_id, "user_id": intent.user_id})]
     if isinstance(intent, AnchorAudit):

@@ -1,6 +1,8 @@
 """createRoom bodies for the rooms the bot makes. Names and topics carry the case number and theme, never a person."""
 from __future__ import annotations
 
+import ipaddress
+from collections.abc import Iterable
 from typing import Any
 
 from core.config import Config
@@ -11,6 +13,7 @@ from storage.cases import Case, Member
 CASE_STATE = "nl.zvh.case"
 ENCRYPTION = {"type": "m.room.encryption", "state_key": "", "content": {"algorithm": "m.megolm.v1.aes-sha2"}}
 CREATION_KEY = "nl.zvh.key"  # in m.room.create: lets a retry find the room an interrupted attempt made
+SERVER_ACL = "m.room.server_acl"
 
 
 def plain(config: Config, key: str, **params: Any) -> str:
@@ -35,6 +38,40 @@ def room_name(config: Config, case: Case) -> str:
 def room_topic(config: Config, case: Case) -> str:
     return plain(config, "arrangement.topic" if case.is_arrangement else "case.topic", nr=case.id,
                  region=config.bot.region)
+
+
+def server_of(user_id: str) -> str:
+    """A Matrix ID's homeserver: everything after the first colon (`@agent:politie.example:8448`)."""
+    return user_id.split(":", 1)[1]
+
+
+def host_of(server_name: str) -> str:
+    """A server name without its port: what server ACLs are matched against (`[::1]:8448` -> `[::1]`)."""
+    if server_name.startswith("["):
+        return server_name[:server_name.index("]") + 1]
+    return server_name.rsplit(":", 1)[0] if ":" in server_name else server_name
+
+
+def _ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def server_acl(bot_server: str, members: Iterable[str]) -> dict[str, Any]:
+    """Who may take part in a case room: exactly the ZVH's server and the servers of the people in the case, so a
+    server that has no one in the case cannot join, read along or send into it, even by a mistaken invitation.
+
+    Entries are hosts (the spec matches without the port). The bot's own server is always in: an ACL without it
+    would lock the bot out of its own room (Synapse refuses one that does, comparing its name with the port, so
+    a name with a port is listed as is too). IP-literal servers are allowed only when one of them is in the case."""
+    hosts = {host_of(bot_server)} | {host_of(server_of(user)) for user in members}
+    allow = sorted(hosts)
+    if bot_server not in hosts:
+        allow.append(bot_server)
+    return {"allow": allow, "deny": [], "allow_ip_literals": any(_ip_literal(h) for h in hosts)}
 
 
 def creator_listed(room_version: str) -> bool:
@@ -80,8 +117,11 @@ def writable(levels: dict[str, Any]) -> dict[str, Any]:
 
 
 def case_room(config: Config, bot_user: str, case: Case, members: list[Member], space_id: str | None,
-              key: str, room_version: str) -> dict[str, Any]:
+              key: str, room_version: str, invite: list[str] | None = None) -> dict[str, Any]:
+    """members: everyone in the case (the server ACL allows their servers); invite: those invited with the room
+    (all members unless said otherwise)."""
     initial_state = [
+        {"type": SERVER_ACL, "state_key": "", "content": server_acl(server_of(bot_user), (m.user_id for m in members))},
         {"type": "m.room.history_visibility", "state_key": "", "content": {"history_visibility": "invited"}},
         {"type": "m.room.join_rules", "state_key": "", "content": {"join_rule": "invite"}},
         {"type": "m.room.guest_access", "state_key": "", "content": {"guest_access": "forbidden"}},
@@ -100,7 +140,7 @@ def case_room(config: Config, bot_user: str, case: Case, members: list[Member], 
         "creation_content": {CREATION_KEY: key},
         "initial_state": initial_state,
         "power_level_content_override": case_power_levels(bot_user, case, room_version),
-        "invite": [m.user_id for m in members if m.user_id != bot_user],
+        "invite": [u for u in (invite if invite is not None else [m.user_id for m in members]) if u != bot_user],
     }
 
 

@@ -34,7 +34,7 @@ async def fire(firing: Firing) -> None:
         await dossier.delete(firing.tx, case.id, iso(firing.now))
         await audit.append(firing.tx, "retention", "case.deleted", case_id=case.id, purpose="retention")
         if case.room_id:
-            firing.intents.append(PurgeRoom(case.room_id))
+            firing.intents.append(PurgeRoom(case.room_id, case.id))
     await question_chase.purge(firing)  # consultation questions and their answers; saved knowledge stays
     await schedule.add(firing.tx, next_retention(firing.now), Kind.RETENTION)
 

@@ -101,9 +101,11 @@ class UpdateCaseState:
 
 @dataclass(frozen=True)
 class PurgeRoom:
-    """Retention: the room goes (purged and blocked where the bot is a homeserver admin, else left)."""
+    """Retention: the room goes (purged and blocked where the bot is a homeserver admin, else left). The case's
+    deletion record then lists the servers that held the room (partners' servers keep their copy)."""
 
     room_id: str
+    case_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,9 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 # Where `./zvh bootstrap` puts the homeserver's venv: the checkout this package lives in (an editable install) or
 # the directory the tool is run from (an installed package lives in site-packages, which has no venv beside it).
@@ -57,6 +58,56 @@ _RATE_LIMITS = {
 }
 
 
+# Federation on loopback for tests: a partner server that is down must be tried again within seconds, not after
+# Synapse's ten minutes, and a call to it must not hang a client request for minutes.
+_FEDERATION_TIMING = {
+    "client_timeout": "10s",
+    "max_short_retries": 1,
+    "max_short_retry_delay": 500,  # ms
+    "max_long_retries": 1,
+    "max_long_retry_delay": "1s",
+    "destination_min_retry_interval": "1s",
+    "destination_retry_multiplier": 1.5,
+    "destination_max_retry_interval": "3s",
+}
+# Synapse's DEFAULT_IP_RANGE_BLOCKLIST (synapse/config/server.py) without 127.0.0.0/8.
+_BLOCKED_BUT_LOOPBACK = [
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "192.0.0.0/24", "169.254.0.0/16",
+    "192.88.99.0/24", "198.18.0.0/15", "192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4",
+    "::1/128", "fe80::/10", "fc00::/7", "2001:db8::/32", "ff00::/8", "fec0::/10",
+]
+_FEDERATION_LIMITS = {"window_size": 1000, "sleep_limit": 100_000, "sleep_delay": 1, "reject_limit": 100_000,
+                      "concurrent": 1000}
+
+
+@dataclass(frozen=True)
+class Federation:
+    """How a server federates on loopback over TLS (tests): its name is `host:port`, its federation listener
+    serves on that port with a certificate from a throwaway CA (devserver/tls.py), and it trusts that CA only for
+    the other servers' certificates (`federation_verify_certificates` stays on)."""
+
+    host: str  # "localhost" or a loopback address ("127.0.0.2"): distinct hosts keep server ACLs meaningful
+    port: int
+    certificate: Path
+    key: Path
+    ca: Path
+    peers: list[str] = field(default_factory=list)  # the other servers' names; it federates with these only
+
+    @property
+    def server_name(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    @property
+    def address(self) -> str:
+        return "127.0.0.1" if self.host == "localhost" else self.host
+
+
+def _loopback_ranges(names: list[str]) -> list[str]:
+    """The loopback addresses of these servers (Synapse refuses private and loopback addresses by default)."""
+    hosts = {n.rsplit(":", 1)[0] for n in names}
+    return sorted(f"{'127.0.0.1' if h == 'localhost' else h}/32" for h in hosts)
+
+
 def find_synapse_python() -> str:
     """The Python that has matrix-synapse: $ZVH_SYNAPSE_PYTHON, else .synapse-venv/bin/python in the checkout or
     the current directory, else sys.executable if `import synapse` works there.
@@ -82,17 +133,30 @@ def find_synapse_python() -> str:
     )
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that is free right now (the OS picks it)."""
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port on this loopback address that is free right now (the OS picks it)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
+        s.bind((host, 0))
         return s.getsockname()[1]
 
 
-def _port_in_use(port: int) -> bool:
+def start_all(servers: list[LocalSynapse], timeout: float = 90) -> None:
+    """Start several servers side by side (each start is mostly waiting for imports)."""
+    try:
+        for server in servers:
+            server.launch()
+        for server in servers:
+            server.wait_ready(timeout)
+    except BaseException:
+        for server in servers:
+            server.stop()
+        raise
+
+
+def _port_in_use(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.settimeout(0.2)
-        return s.connect_ex(("127.0.0.1", port)) == 0
+        return s.connect_ex((host, port)) == 0
 
 
 def _tail(path: Path, lines: int = 40) -> str:
@@ -109,10 +173,12 @@ class LocalSynapse:
         port: int | None = None,
         server_name: str = "localhost",
         python: str | None = None,
+        federation: Federation | None = None,
     ):
         self.workdir = Path(workdir).resolve()
         self.port = port if port is not None else free_port()
-        self.server_name = server_name
+        self.federation = federation
+        self.server_name = federation.server_name if federation else server_name
         self.base_url = f"http://127.0.0.1:{self.port}"
         self._python = python
         self._proc: subprocess.Popen | None = None
@@ -164,23 +230,14 @@ class LocalSynapse:
                     "encoding": "utf8",
                 }
             },
-            "root": {"level": "WARNING", "handlers": ["file"]},
+            "root": {"level": os.environ.get("ZVH_SYNAPSE_LOG_LEVEL", "WARNING"), "handlers": ["file"]},
             "disable_existing_loggers": False,
         }
 
         config = {
             "server_name": self.server_name,
             "public_baseurl": self.base_url + "/",
-            "listeners": [
-                {
-                    "port": self.port,
-                    "bind_addresses": ["127.0.0.1"],
-                    "type": "http",
-                    "tls": False,
-                    "x_forwarded": False,
-                    "resources": [{"names": ["client"], "compress": False}],
-                }
-            ],
+            "listeners": self._listeners(),
             "database": {"name": "sqlite3", "args": {"database": str(wd / "homeserver.db")}},
             "media_store_path": str(wd / "media_store"),
             "signing_key_path": str(key_path),
@@ -194,6 +251,7 @@ class LocalSynapse:
             "federation_domain_whitelist": [],
             "trusted_key_servers": [],
             "suppress_key_server_warning": True,
+            **self._federation_config(),
             # Less background work and faster start-up / password checks.
             "presence": {"enabled": False},
             "url_preview_enabled": False,
@@ -206,16 +264,51 @@ class LocalSynapse:
         _write_if_changed(wd / "log.config", header + json.dumps(log_config, indent=2) + "\n")
         _write_if_changed(self.config_path, header + json.dumps(config, indent=2) + "\n")
 
+    def _federation_config(self) -> dict[str, Any]:
+        fed = self.federation
+        if fed is None:
+            return {}
+        return {
+            "federation_domain_whitelist": [self.server_name, *fed.peers],
+            "federation_verify_certificates": True,
+            "federation_custom_ca_list": [str(fed.ca)],
+            "tls_certificate_path": str(fed.certificate),
+            "tls_private_key_path": str(fed.key),
+            # Loopback is refused by default (SSRF protection). A server named by an IP literal is checked against
+            # the federation blocklist alone (the allowlist does not apply to it), so that list is Synapse's
+            # default less loopback; the federation whitelist above keeps it to the peers.
+            "federation_ip_range_blacklist": _BLOCKED_BUT_LOOPBACK,
+            "ip_range_whitelist": _loopback_ranges([self.server_name, *fed.peers]),
+            "federation": _FEDERATION_TIMING,
+            "rc_federation": _FEDERATION_LIMITS,
+        }
+
+    def _listeners(self) -> list[dict[str, Any]]:
+        client = {"port": self.port, "bind_addresses": ["127.0.0.1"], "type": "http", "tls": False,
+                  "x_forwarded": False, "resources": [{"names": ["client"], "compress": False}]}
+        if self.federation is None:
+            return [client]
+        return [client, {"port": self.federation.port, "bind_addresses": [self.federation.address], "type": "http",
+                         "tls": True, "x_forwarded": False,
+                         "resources": [{"names": ["federation"], "compress": False}]}]
+
     # --- process lifecycle ---------------------------------------------
 
     def start(self, timeout: float = 60) -> None:
         """Start Synapse and wait until it serves the client API."""
+        self.launch()
+        self.wait_ready(timeout)
+
+    def launch(self) -> None:
+        """Start the process without waiting for it (several servers start side by side; see `start_all`)."""
         if self.is_running():
             return
         self._check_no_stale_server()
-        if _port_in_use(self.port):
-            # Otherwise a stranger on this port would answer our health check.
-            raise RuntimeError(f"port {self.port} on 127.0.0.1 is already in use")
+        ports = [self.port] + ([self.federation.port] if self.federation else [])
+        for port in ports:
+            if _port_in_use(port, self.federation.address if self.federation and port != self.port else "127.0.0.1"):
+                # Otherwise a stranger on this port would answer our health check.
+                raise RuntimeError(f"port {port} is already in use")
         self.write_config()
         python = self._python or find_synapse_python()
         self._out = open(self.stdout_path, "ab")
@@ -233,6 +326,9 @@ class LocalSynapse:
         # Don't leave an orphaned server behind if the caller forgets stop().
         atexit.register(self.stop)
 
+    def wait_ready(self, timeout: float = 60) -> None:
+        if self._proc is None:
+            raise RuntimeError("Synapse was not launched")
         deadline = time.monotonic() + timeout
         while True:
             if self._proc.poll() is not None:

@@ -73,3 +73,9 @@ async def delete(tx: Tx, case_id: str, deleted_at: str) -> None:
                       f"decision:{case_id}", f"arrangement:{case_id}"))
     await tx.execute("DELETE FROM cases WHERE id = ?", (case_id,))
     await tx.execute("DELETE FROM referrals WHERE id = ?", (case_id,))
+
+
+async def record_servers(tx: Tx, case_id: str, servers: list[str]) -> None:
+    """The homeservers that held the case's room (the ZVH's and the partners'), on its deletion record: what was
+    purged here stays on the others, and the record says where."""
+    await tx.execute("UPDATE deletions SET servers = ? WHERE case_id = ?", (json.dumps(sorted(servers)), case_id))

@@ -206,6 +206,12 @@ V16_LANES = [
     "ALTER TABLE outbox ADD COLUMN lane TEXT",
 ]
 
+V17_ROOM_SERVERS = [
+    # The homeservers that held a purged case's room (a JSON list of server names): a homeserver deletes its own
+    # copy of a room only, so the deletion record says which partners' servers keep theirs.
+    "ALTER TABLE deletions ADD COLUMN servers TEXT",
+]
+
 V18_DESK = [
     # Consultation questions to the expertise desk, numbered V-<YYYY>-<NNNN>: anonymous (checked for personal
     # details before they are stored), from one professional (the asker, who alone with the staff sees them).
@@ -267,6 +273,7 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
     ("confidentiality statements of incidental partners", V13_STATEMENTS),
     ("approach: person, system or area; goals for one person of a system", V14_APPROACH),
     ("outbox lanes", V16_LANES),
+    ("the servers that held a purged case's room", V17_ROOM_SERVERS),
     ("the expertise desk: questions, their conversation, saved knowledge", V18_DESK),
     ("light arrangements: the kind of a case, its term, what was arranged", V19_ARRANGEMENTS),
 ]

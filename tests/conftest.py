@@ -6,7 +6,7 @@ from datetime import datetime
 import pytest
 
 from devserver.local_synapse import LocalSynapse
-from tests.harness import AMSTERDAM, World, make_world
+from tests.harness import AMSTERDAM, Federated, World, make_world, start_federation
 
 
 def pytest_configure(config):
@@ -23,13 +23,42 @@ def synapse(tmp_path_factory):
     syn.stop()
 
 
+@pytest.fixture(scope="session")
+def federation(tmp_path_factory):
+    """Three homeservers that federate over TLS on loopback: the ZVH's and two partners' (politie, ggz). Started
+    once, when the first test asks for them; a test may stop and start a partner's server (and the next test finds
+    it running again)."""
+    servers = start_federation(tmp_path_factory.mktemp("federation"))
+    yield servers
+    for server in servers.all:
+        server.stop()
+
+
 @pytest.fixture
 async def world(synapse, tmp_path, request) -> World:
+    async for w in _world(synapse, tmp_path, request):
+        yield w
+
+
+@pytest.fixture
+async def federated_world(federation: Federated, tmp_path, request) -> World:
+    """The bot, the coordinators, the privacy officer and the admin on the ZVH's server; the referrer and the police
+    contact on the police's, the mental-health contact on their own. Referrers are allowed by homeserver domain."""
+    for server in federation.all:  # a test that stopped one and failed has not started it again
+        if not server.is_running():
+            server.start()
+    async for w in _world(federation.zvh, tmp_path, request, referrers=[federation.politie.server_name],
+                          elsewhere={"melder": federation.politie, "politie": federation.politie,
+                                     "ggz": federation.ggz}):
+        yield w
+
+
+async def _world(syn: LocalSynapse, tmp_path, request, **extra):
     # [bot] settings; [matrix] ones under "matrix"; other tables ([meetings], [reminders]) under their names
-    overrides = dict(getattr(request, "param", {}) or {})
+    overrides = {**extra, **dict(getattr(request, "param", {}) or {})}
     sections = {name: overrides.pop(name) for name in ("meetings", "reminders", "arrangements", "kaart", "desk")
                 if name in overrides}
-    w = make_world(synapse, tmp_path, bot_admin=request.node.get_closest_marker("bot_admin") is not None,
+    w = make_world(syn, tmp_path, bot_admin=request.node.get_closest_marker("bot_admin") is not None,
                    encrypted=request.node.get_closest_marker("e2e") is not None,
                    matrix_overrides=overrides.pop("matrix", None),
                    screening_encrypted=overrides.pop("screening_encrypted", None), sections=sections, **overrides)

@@ -23,8 +23,9 @@ import pypdf
 from bot.matrix import exchange_keys
 from core.clock import ENV as CLOCK_ENV
 from core.render import template
-from devserver.local_synapse import LocalSynapse
+from devserver.local_synapse import Federation, LocalSynapse, free_port, start_all
 from devserver.provision import call, create_screening_room, join, write_config
+from devserver.tls import ThrowawayCA
 
 REPO = Path(__file__).resolve().parent.parent
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -214,7 +215,13 @@ class User:
                                    timeout, "invite")
 
     async def join(self, room_id: str) -> None:
-        response = await self.client.join(room_id)
+        for _ in range(20):
+            response = await self.client.join(room_id)
+            # An invitation from another server is seen here before that server has stored it (it does once this
+            # one signed it): a join at once is refused as "not invited"; a person would simply try again.
+            if not (isinstance(response, nio.JoinError) and response.status_code == "M_FORBIDDEN"):
+                break
+            await asyncio.sleep(0.25)
         assert isinstance(response, nio.JoinResponse), response
         if self.client.olm:  # an encrypting client can only send once a sync has shown it the room
             await self.wait_for(lambda: room_id in self.client.rooms, what="the joined room in sync")
@@ -430,11 +437,16 @@ class World:
     config_path: Path
     users: dict[str, User] = field(default_factory=dict)
     encrypted: bool = False  # users are end-to-end encrypting clients
+    homes: dict[str, LocalSynapse] = field(default_factory=dict)  # people on other homeservers (federation)
+
+    def home(self, name: str) -> LocalSynapse:
+        """The homeserver of this person's account."""
+        return self.homes.get(name, self.syn)
 
     async def user(self, name: str) -> User:
         if name not in self.users:
             store = self.workdir / "clients" / name if self.encrypted else None
-            user = User(self.syn, self.ids[name], self.tokens[name], store)
+            user = User(self.home(name), self.ids[name], self.tokens[name], store)
             await user.start()
             self.users[name] = user
         return self.users[name]
@@ -452,27 +464,63 @@ class World:
             await user.close()
 
 
+@dataclass
+class Federated:
+    """Homeservers that federate: the ZVH's (the bot's) and two partners' on their own servers."""
+
+    zvh: LocalSynapse
+    politie: LocalSynapse
+    ggz: LocalSynapse
+
+    @property
+    def all(self) -> list[LocalSynapse]:
+        return [self.zvh, self.politie, self.ggz]
+
+
+# Distinct hosts (not only ports), so that a server ACL, which matches hosts, tells the servers apart.
+FEDERATION_HOSTS = {"zvh": "localhost", "politie": "127.0.0.2", "ggz": "127.0.0.3"}
+
+
+def start_federation(workdir: Path) -> Federated:
+    """A throwaway CA, a certificate per server signed by it, and three servers that trust it and federate over
+    TLS with each other only, certificates checked."""
+    ca = ThrowawayCA(workdir / "ca")
+    names = {role: f"{host}:{free_port('127.0.0.1' if host == 'localhost' else host)}"
+             for role, host in FEDERATION_HOSTS.items()}
+    servers = {}
+    for role, name in names.items():
+        host, port = name.rsplit(":", 1)
+        cert = ca.issue(host)
+        servers[role] = LocalSynapse(workdir / role, federation=Federation(
+            host, int(port), cert.certificate, cert.key, ca.certificate,
+            peers=[other for r, other in names.items() if r != role]))
+    start_all(list(servers.values()))
+    return Federated(**servers)
+
+
 ROLES = ("coordinator", "melder", "politie", "ggz", "buiten", "privacy", "beheer", "incidenteel")
 
 
 def make_world(syn: LocalSynapse, workdir: Path, bot_admin: bool = False, encrypted: bool = False,
                homeserver: str | None = None, matrix_overrides: dict[str, Any] | None = None,
                screening_encrypted: bool | None = None, sections: dict[str, dict[str, Any]] | None = None,
-               **bot_overrides: Any) -> World:
+               elsewhere: dict[str, LocalSynapse] | None = None, **bot_overrides: Any) -> World:
     """bot_admin: the bot's account is a homeserver admin (then retention purges rooms instead of leaving).
     encrypted: case rooms are end-to-end encrypted and users are encrypting clients; otherwise (most tests, for
     speed) case rooms are plain and so are the clients. homeserver: where the bot connects (a proxy), if not
-    straight to Synapse."""
+    straight to Synapse. elsewhere: roles whose accounts are on another (federating) homeserver."""
     suffix = uuid.uuid4().hex[:6]
     bot_password = uuid.uuid4().hex
     bot_id, bot_token = syn.register(f"zvhbot-{suffix}", bot_password, admin=bot_admin)
+    homes = dict(elsewhere or {})
     ids, tokens = {}, {}
     for role in ROLES:
-        ids[role], tokens[role] = syn.register(f"{role}-{suffix}", "pw")
+        ids[role], tokens[role] = homes.get(role, syn).register(f"{role}-{suffix}", "pw")
     screening = create_screening_room(syn, bot_token, [ids["coordinator"], ids["politie"]],
                                       encrypted=encrypted if screening_encrypted is None else screening_encrypted)
     join(syn, tokens["coordinator"], screening)
-    join(syn, tokens["politie"], screening)  # a non-coordinator who can see the room must still not triage
+    # a non-coordinator who can see the room must still not triage
+    join(homes.get("politie", syn), tokens["politie"], screening)
     config_path = workdir / "config.toml"
     # Deduce's tables (1 GB) only in the bots that check a question, and then at the first check.
     sections = {**(sections or {}), "desk": {"preload": False, **(sections or {}).get("desk", {})}}
@@ -495,7 +543,7 @@ def make_world(syn: LocalSynapse, workdir: Path, bot_admin: bool = False, encryp
         sections=sections,
     )
     return World(syn, workdir, bot_id, bot_password, ids, tokens, screening, BotProcess(config_path,
-                 workdir / "bot.log"), config_path, encrypted=encrypted)
+                 workdir / "bot.log"), config_path, encrypted=encrypted, homes=homes)
 
 
 def bot_session(world: World) -> dict[str, Any]:
