@@ -6,6 +6,7 @@ import logging
 import os
 import random
 import signal
+import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -77,8 +78,9 @@ class Bot:
 
     async def start(self) -> None:
         render.set_timezone(self.config.tz)
-        if self.config.desk.preload:  # the personal-details check's tables, off the event loop, so no asker waits
-            asyncio.get_running_loop().run_in_executor(None, personal_details.load)
+        if self.config.desk.preload:  # the personal-details check's tables, off the event loop, so no asker waits;
+            # a daemon thread: a stop never waits for the load to finish (seconds, more on a busy machine)
+            threading.Thread(target=personal_details.load, name="personal-details-load", daemon=True).start()
         os.umask(0o077)  # everything the bot writes (database, crypto store, backups, exports) is its own
         self.db = await Database.open(self.config.bot.database)
         mc = self.config.matrix
