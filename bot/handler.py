@@ -35,6 +35,8 @@ class Handler:
     async def room_kind(self, tx: Tx, room_id: str, sender: str) -> tuple[RoomKind, cases.Case | None]:
         if room_id == self.config.bot.screening_room:
             return RoomKind.SCREENING, None
+        if self.config.is_management_room(room_id):
+            return RoomKind.MANAGEMENT, None
         case = await cases.by_room(tx, room_id)
         if case is not None:
             return RoomKind.CASE, case

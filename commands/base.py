@@ -19,6 +19,7 @@ class RoomKind(str, Enum):
     DM = "dm"
     SCREENING = "screening"
     CASE = "case"
+    MANAGEMENT = "management"  # the managers' room (config: reports.management_room)
     OTHER = "other"
 
 

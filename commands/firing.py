@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from commands import chase, closure, digest, evaluation, retention
+from commands import chase, closure, digest, evaluation, report, retention
 from commands import meetings as meeting_commands
 from commands.recurrence import Recurrence, next_occurrence
 from commands.workdays import WorkCalendar
@@ -66,6 +66,8 @@ class Firing:
             await closure.monitoring_end(self)
         elif kind == Kind.EVALUATION:
             await evaluation.remind(self)
+        elif kind in (Kind.REPORT_MONTHLY, Kind.REPORT_YEARLY):
+            await report.fire(self)
         return self.intents
 
     # ---- reminders set by users --------------------------------------------------------------------------------
@@ -106,3 +108,4 @@ async def ensure_recurring(tx: Tx, now: datetime, config: Config) -> None:
         await schedule.add(tx, digest.next_digest(local, config), Kind.DIGEST)
     if not await schedule.pending(tx, Kind.RETENTION):
         await schedule.add(tx, retention.next_retention(local), Kind.RETENTION)
+    await report.ensure_scheduled(tx, now, config)

@@ -26,7 +26,7 @@ async def fire(firing: Firing) -> None:
     """Cases closed longer ago than the term: their data is deleted, their room purged or left."""
     cutoff = firing.now - timedelta(days=firing.config.bot.retention_days)
     for case in await cases.closed_before(firing.tx, iso(cutoff)):
-        await dossier.delete(firing.tx, case.id, iso(firing.now))
+        await dossier.delete(firing.tx, case.id, firing.now, firing.config.pseudonym_key, firing.tz)
         await audit.append(firing.tx, "retention", "case.deleted", case_id=case.id, purpose="retention")
         if case.room_id:
             firing.intents.append(PurgeRoom(case.room_id))

@@ -20,6 +20,7 @@ from commands import (  # noqa: F401
     privacy,
     referrals,
     reminders,
+    report,
     statement,
     triage_table,
     zrm,

@@ -191,6 +191,26 @@ V13_STATEMENTS = [
         PRIMARY KEY (case_id, user_id))""",
 ]
 
+V15_FIGURES = [
+    # What the figures keep of a referral (and its case) when retention deletes it: no number, no initials, no
+    # names, no free text; days (local dates) rather than moments; the person concerned and the procesregisseur
+    # only as keyed pseudonyms (never shown), so that re-referrals and caseloads of past years still count.
+    """CREATE TABLE figure_records (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, filed_on TEXT NOT NULL, triaged_on TEXT, outcome TEXT NOT NULL,
+        municipality TEXT, theme TEXT, urgency TEXT, referrer_org TEXT, domains TEXT NOT NULL,
+        asked_after_filing INTEGER NOT NULL DEFAULT 0, person_keys TEXT NOT NULL,
+        opened_on TEXT, first_table_on TEXT, plan_adopted_on TEXT, closed_on TEXT, close_reason TEXT,
+        lead_key TEXT, zrm TEXT NOT NULL DEFAULT '{}', tables TEXT NOT NULL DEFAULT '[]',
+        actions TEXT NOT NULL DEFAULT '[]')""",
+    "CREATE INDEX figure_records_by_filing ON figure_records(filed_on)",
+    # How many fields were asked of the referrer after filing (a referral complete at triage has none).
+    "ALTER TABLE referrals ADD COLUMN asked_after_filing INTEGER NOT NULL DEFAULT 0",
+    # The figures read referrals, cases and actions by period.
+    "CREATE INDEX referrals_by_filing ON referrals(created_at)",
+    "CREATE INDEX cases_by_opening ON cases(created_at)",
+    "CREATE INDEX actions_by_due ON actions(due_date)",
+]
+
 MIGRATIONS: list[tuple[str, list[str]]] = [
     ("foundation: referrals, cases, outbox, exactly-once bookkeeping, audit log", V1_FOUNDATION),
     ("actions, reminders and the schedule", V2_ACTIONS_AND_SCHEDULE),
@@ -205,4 +225,6 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
     ("self-reliance (ZRM) scores per life domain", V11_ZRM),
     ("briefs for members who join later", V12_BRIEFS),
     ("confidentiality statements of incidental partners", V13_STATEMENTS),
+    # V14 is being added on another branch; this step is numbered 15 and goes after it when both are merged.
+    ("management figures: anonymised records kept at purge, completeness, period indexes", V15_FIGURES),
 ]

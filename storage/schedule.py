@@ -27,6 +27,8 @@ class Kind(StrEnum):
     MEMBERS_OUT = "case.members_out"  # a closed case's members leave its room after the grace period
     MONITORING_END = "case.monitoring_end"  # the procesregisseur told that a case's monitoring ends
     EVALUATION = "plan.evaluation"  # the case's directors reminded of the plan's evaluation date
+    REPORT_MONTHLY = "report.monthly"  # the monthly management report (first working day of the month)
+    REPORT_YEARLY = "report.yearly"  # the yearly one (first working day of January)
 
 
 ACTION_KINDS = (Kind.ACTION_BEFORE, Kind.ACTION_NUDGE, Kind.ESCALATE_CASUS, Kind.ESCALATE_PROCES)

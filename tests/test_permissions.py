@@ -31,6 +31,8 @@ COORDINATORS = {"coordinator", "procesregisseur"}
 REFERRERS = {"referrer", "coordinator", "procesregisseur", "casusregisseur", "partner"}
 MEMBERS = {"referrer", "procesregisseur", "casusregisseur", "partner"}
 DM, SCREENING, CASE, OTHER = RoomKind.DM, RoomKind.SCREENING, RoomKind.CASE, RoomKind.OTHER
+MANAGEMENT = RoomKind.MANAGEMENT
+MANAGERS = {"manager", "coordinator", "procesregisseur"}  # coordinators see the figures too
 ALL_KINDS = {kind: EVERYONE for kind in RoomKind}
 
 # command key -> (a sample of its arguments, {room kind: who may run it there}); elsewhere: refused.
@@ -66,6 +68,7 @@ EXPECTED = {
     "later": ("1u", {CASE: MEMBERS, DM: EVERYONE}),
     "audit": ("controle", {DM: {"privacy_officer"}}),
     "inzage": (CASE_ID, {DM: {"privacy_officer"}}),
+    "rapport": ("2025", {SCREENING: COORDINATORS, MANAGEMENT: MANAGERS, DM: MANAGERS}),
 }
 REFUSALS = {"error.not_allowed", "error.wrong_room"}
 
@@ -111,7 +114,8 @@ async def outcome(db: Database, cfg: Config, person: str, kind: RoomKind, body: 
     try:
         async with db.transaction() as tx:
             case = await cases.get(tx, CASE_ID) if kind is CASE else None
-            room = {DM: "!dm", SCREENING: cfg.bot.screening_room, CASE: "!case:zvh.example", OTHER: "!x"}[kind]
+            room = {DM: "!dm", SCREENING: cfg.bot.screening_room, CASE: "!case:zvh.example", OTHER: "!x",
+                    MANAGEMENT: "!management:zvh.example"}[kind]
             ctx = Context(tx=tx, config=cfg, sender=PEOPLE[person], room_id=room, room_kind=kind, lang="nl",
                           event_id="$e", now=datetime(2026, 11, 23, 10, tzinfo=cfg.tz), case=case)
             try:
