@@ -69,14 +69,7 @@ async def make(tx: Tx, config: Config, now: datetime, periods: list[Period], cho
                to_user: str | None, room_id: str) -> Made:
     """The report of the first period (with the others beside it in the summary and the table): the summary,
     its charts and the table as CSV and .xlsx, for a room or (to_user) one person."""
-    shown = []
-    for period in periods:
-        window = figures.Window(period.start, period.end, report_period._year_before(period.start), now, config.tz,
-                                chosen.value if chosen and chosen.kind == "municipality" else None,
-                                chosen.value if chosen and chosen.kind == "theme" else None)
-        history = await figures.history(tx, window, config.pseudonym_key)
-        shown.append(Shown.of(compute(history, period, chosen, config, now.astimezone(config.tz).date()),
-                              config.reports.threshold))
+    shown = [await figures_of(tx, config, now, period, chosen) for period in periods]
     labels = Labels(lang, config)
     names = [render(Msg.of("report.period", p=p.params()), lang)[0] for p in periods]
     table = report_files.rows(shown, labels)
@@ -93,6 +86,16 @@ async def make(tx: Tx, config: Config, now: datetime, periods: list[Period], cho
     summary = Msg.of("report.summary", periods=[p.params() for p in periods], filter=_filter(chosen),
                      columns=[summary_of(s) for s in shown], small=shown[0].small, files=len(files))
     return Made(summary, files)
+
+
+async def figures_of(tx: Tx, config: Config, now: datetime, period: Period, chosen: Filter | None) -> Shown:
+    """One period's figures, with what suppression hides."""
+    window = figures.Window(period.start, period.end, report_period.year_before(period.start), now, config.tz,
+                            chosen.value if chosen and chosen.kind == "municipality" else None,
+                            chosen.value if chosen and chosen.kind == "theme" else None)
+    history = await figures.history(tx, window, config.pseudonym_key)
+    return Shown.of(compute(history, period, chosen, config, now.astimezone(config.tz).date()),
+                    config.reports.threshold)
 
 
 def _filter(chosen: Filter | None) -> dict[str, str] | None:

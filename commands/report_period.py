@@ -54,8 +54,8 @@ class Period:
 
     def year_earlier(self) -> Period:
         """The same period a year before (a February 29 becomes the 28th)."""
-        return replace(self, start=_year_before(self.start), end=_year_before(self.end),
-                       full_end=_year_before(self.full_end))
+        return replace(self, start=year_before(self.start), end=year_before(self.end),
+                       full_end=year_before(self.full_end))
 
     def params(self) -> dict[str, object]:
         """What the catalogue's `snippet.period` shows."""
@@ -75,7 +75,7 @@ def add_months(day: date, count: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def _year_before(day: date) -> date:
+def year_before(day: date) -> date:
     return day.replace(year=day.year - 1) if not (day.month == 2 and day.day == 29) else date(day.year - 1, 2, 28)
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from commands.report_period import Filter, Period, _year_before
+from commands.report_period import Filter, Period, year_before
 from commands.suppression import Line
 from core.config import Config
 from core.vocabulary import CLOSE_REASONS, LIFE_DOMAINS, URGENCY
@@ -155,7 +155,7 @@ def _person_index(history: History) -> dict[str, list[date]]:
 
 def _seen_before(persons: tuple[str, ...], filed: date, index: dict[str, list[date]]) -> bool:
     """Any of these people in a referral filed in the twelve months before this day (not the same day)."""
-    since = _year_before(filed)
+    since = year_before(filed)
     for person in persons:
         days = index.get(person, [])
         at = bisect.bisect_left(days, since)

@@ -29,6 +29,7 @@ from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from core import clock
+from core.config import Config
 from storage import actions, cases, dossier, meetings, referrals, zrm
 from storage import plan as plans
 from storage.db import Database, iso
@@ -196,3 +197,18 @@ def year_2025(purge: bool = True) -> list[ReferralSpec]:
                                   ["justitie", "middelengebruik"], [person], "rejected" if i < 5 else None,
                                   at(day + timedelta(days=3)) if i < 5 else None))
     return specs
+
+
+def config(**reports) -> Config:
+    """The region of the story: three municipalities, the police, GGZ, OM and a housing corporation."""
+    return Config.model_validate({
+        "matrix": {"homeserver": "http://127.0.0.1:1", "user_id": "@bot:zvh.example", "password": "x",
+                   "pickle_key": "a-test-secret-0123456789"},
+        "bot": {"screening_room": "!screening:zvh.example", "municipalities": ["Den Haag", "Delft", "Zoetermeer"],
+                "coordinators": ["@coord:zvh.example"], "managers": ["@boss:zvh.example"]},
+        "reports": reports,
+        "partners": [{"key": "politie", "name": "Politie Haaglanden", "contacts": []},
+                     {"key": "ggz", "name": "GGZ Delfland", "contacts": []},
+                     {"key": "om", "name": "Openbaar Ministerie", "contacts": []},
+                     {"key": "woning", "name": "Woonstichting Delft", "contacts": []}],
+    })
