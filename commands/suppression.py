@@ -1,13 +1,14 @@
 """Small-cell suppression for a report's counts, and the proof that it holds.
 
-A count below the threshold is hidden (primary suppression: shown as "<10"). Counts are tied together: a breakdown
-adds up to its total, a month's outcomes to the month and to the outcome, several breakdowns share one total. So
-a hidden cell may be recomputed from what is shown; secondary suppression hides more cells (shown as "x") until
-none can. "None can" is checked, not hoped for: for every hidden cell the attacker's best bounds are computed from
-everything the report shows (the visible counts, every sum relation between cells, which README spells out, and
-what the marks say: "<10" is 0-9, "x" is at least 10); a cell whose bounds leave one whole number is recomputable.
-One relation alone is solved by hand; cells tied by several are bounded by integer programming (HiGHS, through
-scipy). Pure: counts in, marks out."""
+A count from 1 to below the threshold is hidden (primary suppression: shown as "<10"); a zero is shown, since it
+identifies no one (and hiding zeros would give them away anyway, wherever the rest of a breakdown adds up).
+Counts are tied together: a breakdown adds up to its total, a month's outcomes to the month and to the outcome,
+several breakdowns share one total. So a hidden cell may be recomputed from what is shown; secondary suppression
+hides more cells (shown as "x") until none can. "None can" is checked, not hoped for: for every hidden cell the
+attacker's best bounds are computed from everything the report shows (the visible counts, every sum relation
+between cells, which README spells out, and what the marks say: "<10" is 1-9, "x" is at least 10); a cell whose
+bounds leave one whole number is recomputable. One relation alone is solved by hand; cells tied by several are
+bounded by integer programming (HiGHS, through scipy). Pure: counts in, marks out."""
 from __future__ import annotations
 
 import math
@@ -34,7 +35,7 @@ def protect(values: Mapping[str, int], lines: Sequence[Line], threshold: int) ->
     """Which cells to hide, and why (PRIMARY: below the threshold; SECONDARY: so that no hidden cell can be
     recomputed). Cells are added one at a time, each next to a cell that could still be recomputed, preferring the
     smallest count in the same relation, until the check finds none."""
-    hidden = {cell: PRIMARY for cell, value in values.items() if value < threshold}
+    hidden = {cell: PRIMARY for cell, value in values.items() if 0 < value < threshold}
     checked: dict[frozenset[tuple[str, str]], list[str]] = {}  # a group of cells unchanged is not checked again
     while True:
         open_cells = recomputable(values, hidden, lines, threshold, checked)
@@ -47,8 +48,9 @@ def protect(values: Mapping[str, int], lines: Sequence[Line], threshold: int) ->
 
 
 def _companion(cell: str, values: Mapping[str, int], hidden: Mapping[str, str], lines: Sequence[Line]) -> str | None:
-    """A shown cell to hide beside `cell`: in a relation with it (a member rather than a total, the smallest, the
-    one in fewest relations); failing that, anywhere in the relations its hidden neighbours are in."""
+    """A shown cell (not a zero: "x" says at least the threshold) to hide beside `cell`: in a relation with it (a
+    member rather than a total, the smallest, the one in fewest relations); failing that, anywhere in the relations
+    its hidden neighbours are in."""
     uses: dict[str, int] = {}
     for line in lines:
         for name, _ in line.terms():
@@ -56,7 +58,7 @@ def _companion(cell: str, values: Mapping[str, int], hidden: Mapping[str, str], 
     near = [line for line in lines if cell in line.members or cell == line.total]
     for group in (near, _component_lines(cell, hidden, lines)):
         candidates = [(name == line.total, values[name], uses[name], name) for line in group
-                      for name, _ in line.terms() if name not in hidden]
+                      for name, _ in line.terms() if name not in hidden and values[name] > 0]  # "x" is >= 10
         if candidates:
             return min(candidates)[3]
     return None
@@ -78,8 +80,8 @@ def _component_lines(cell: str, hidden: Mapping[str, str], lines: Sequence[Line]
 
 
 def bounds_of(mark: str, threshold: int) -> tuple[float, float]:
-    """What a mark tells the reader: "<10" is 0-9; "x" (hidden to protect another) is at least the threshold."""
-    return (0, threshold - 1) if mark == PRIMARY else (threshold, INF)
+    """What a mark tells the reader: "<10" is 1-9; "x" (hidden to protect another) is at least the threshold."""
+    return (1, threshold - 1) if mark == PRIMARY else (threshold, INF)
 
 
 def ranges(values: Mapping[str, int], hidden: Mapping[str, str], lines: Sequence[Line], threshold: int
@@ -179,7 +181,10 @@ def _program(cells: list[str], group: list[Line], values: Mapping[str, int], hid
             else:
                 rhs[row] -= sign * values[name]
     low = np.array([bounds_of(hidden[c], threshold)[0] for c in cells], dtype=float)
-    high = np.array([bounds_of(hidden[c], threshold)[1] for c in cells], dtype=float)
+    # "x" has no upper bound; a finite one far above any count keeps every program bounded (HiGHS reports an
+    # unbounded integer program only as "unbounded or infeasible").
+    cap = 10.0 * (max(values.values(), default=0) + threshold)
+    high = np.array([min(bounds_of(hidden[c], threshold)[1], cap) for c in cells], dtype=float)
     return matrix, rhs, low, high, index
 
 
@@ -218,9 +223,7 @@ def _pinned(cells: list[str], group: list[Line], values: Mapping[str, int], hidd
             objective = np.zeros(len(cells))
             objective[i] = direction
             found = milp(objective, constraints=constraint, integrality=whole, bounds=box)
-            if found.status == 3:  # unbounded: it can grow without end
-                free[i] = True
-            elif found.status == 0:
+            if found.status == 0:
                 free |= np.abs(np.round(found.x) - true) > 0.5
         if not free[i]:
             pinned.append(cell)

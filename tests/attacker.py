@@ -1,7 +1,7 @@
 """Someone who wants a hidden count back: reads a report's published table (the CSV, as parsed) and what README
-says adds up to what, and bounds every hidden cell by integer programming ("<10" is 0-9, "x" at least 10). A cell
-whose bounds leave one whole number is recomputed. Written apart from commands/suppression.py on purpose: it works
-from the published file alone."""
+says adds up to what, and bounds every hidden cell by integer programming ("<10" is 1-9, since a zero is shown as
+0; "x" is at least 10). A cell whose bounds leave one whole number is recomputed. Written apart from
+commands/suppression.py on purpose: it works from the published file alone."""
 from __future__ import annotations
 
 import math
@@ -64,7 +64,7 @@ def recomputed(cells: dict[str, str], small: str = "<10", threshold: int = 10) -
         if coefficients.any():
             rows.append(coefficients)
             rhs.append(constant)
-    low = np.array([0.0 if cells[c] == small else threshold for c in hidden])
+    low = np.array([1.0 if cells[c] == small else threshold for c in hidden])
     high = np.array([threshold - 1.0 if cells[c] == small else math.inf for c in hidden])
     found = {}
     for cell, i in index.items():

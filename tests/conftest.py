@@ -27,7 +27,7 @@ def synapse(tmp_path_factory):
 async def world(synapse, tmp_path, request) -> World:
     # [bot] settings; [matrix] ones under "matrix"; other tables ([meetings], [reminders]) under their names
     overrides = dict(getattr(request, "param", {}) or {})
-    sections = {name: overrides.pop(name) for name in ("meetings", "reminders") if name in overrides}
+    sections = {name: overrides.pop(name) for name in ("meetings", "reminders", "reports") if name in overrides}
     w = make_world(synapse, tmp_path, bot_admin=request.node.get_closest_marker("bot_admin") is not None,
                    encrypted=request.node.get_closest_marker("e2e") is not None,
                    matrix_overrides=overrides.pop("matrix", None),
