@@ -15,7 +15,7 @@ from commands.report_period import Filter, Period, year_before
 from commands.suppression import Line
 from core.config import Config
 from core.vocabulary import CLOSE_REASONS, LIFE_DOMAINS, URGENCY
-from storage.figures import History
+from storage.figures import Actions, History
 
 OUTCOMES = ("advice", "referred", "rejected", "escalated", "submitted")  # submitted: not triaged yet
 ACTION_STATES = ("on_time", "late", "dropped", "open")
@@ -121,12 +121,13 @@ def _referrals(figures: Figures, history: History, config: Config) -> None:
     figures.add("referrals.urgency", total, tally((r.urgency for r in found), URGENCY))
     outcomes = figures.add("referrals.outcome", total, tally((r.outcome for r in found), OUTCOMES))
     figures.months = [m.strftime("%Y-%m") for m in period.months()]
-    monthly = figures.add("referrals.month", total, tally((r.filed_on.strftime("%Y-%m") for r in found),
-                                                          figures.months))
+    by_month: dict[str, list[str]] = {month: [] for month in figures.months}
+    for r in found:
+        by_month[f"{r.filed_on.year:04d}-{r.filed_on.month:02d}"].append(r.outcome)
+    monthly = figures.add("referrals.month", total, {month: len(outcomes) for month, outcomes in by_month.items()})
     per_outcome: dict[str, list[str]] = {o: [] for o in OUTCOMES}
     for month, month_cell in monthly.rows:
-        row = figures.add(f"referrals.month.{month}", month_cell,
-                          tally((r.outcome for r in found if r.filed_on.strftime("%Y-%m") == month), OUTCOMES))
+        row = figures.add(f"referrals.month.{month}", month_cell, tally(by_month[month], OUTCOMES))
         for outcome, cell in row.rows:
             per_outcome[outcome].append(cell)
     for outcome, cell in outcomes.rows:
@@ -204,13 +205,16 @@ def _actions(figures: Figures, history: History, today: date) -> None:
     """Actions due in the period, once their due day has passed."""
     due = [a for a in history.actions if a.due < today]
 
-    def state(action) -> str:
+    def state(action: Actions) -> str:
         if action.status == "done":
-            return "on_time" if action.closed_on and action.closed_on <= action.due else "late"
+            return "on_time" if action.in_time else "late"
         return "dropped" if action.status == "dropped" else "open"
 
-    total = figures.count("actions", len(due))
-    figures.add("actions.state", total, tally((state(a) for a in due), ACTION_STATES))
+    total = figures.count("actions", sum(a.count for a in due))
+    counts = dict.fromkeys(ACTION_STATES, 0)
+    for action in due:
+        counts[state(action)] += action.count
+    figures.add("actions.state", total, counts)
 
 
 def _zrm(figures: Figures, history: History) -> None:

@@ -48,19 +48,21 @@ def protect(values: Mapping[str, int], lines: Sequence[Line], threshold: int) ->
 
 
 def _companion(cell: str, values: Mapping[str, int], hidden: Mapping[str, str], lines: Sequence[Line]) -> str | None:
-    """A shown cell (not a zero: "x" says at least the threshold) to hide beside `cell`: in a relation with it (a
-    member rather than a total, the smallest, the one in fewest relations); failing that, anywhere in the relations
-    its hidden neighbours are in."""
+    """A shown cell (not a zero: "x" says at least the threshold) to hide beside `cell`: in a relation with it that
+    hides fewest cells (a member rather than a total, the smallest, the one in fewest relations); failing that,
+    anywhere in the relations its hidden neighbours are in."""
     uses: dict[str, int] = {}
     for line in lines:
         for name, _ in line.terms():
             uses[name] = uses.get(name, 0) + 1
     near = [line for line in lines if cell in line.members or cell == line.total]
     for group in (near, _component_lines(cell, hidden, lines)):
-        candidates = [(name == line.total, values[name], uses[name], name) for line in group
-                      for name, _ in line.terms() if name not in hidden and values[name] > 0]  # "x" is >= 10
+        # First the relations that hide least (one alone in a relation is what gives it away), then as above.
+        candidates = [(sum(n in hidden for n, _ in line.terms()), name == line.total, values[name], uses[name], name)
+                      for line in group for name, _ in line.terms()
+                      if name not in hidden and values[name] > 0]  # a zero cannot be "x", which is >= 10
         if candidates:
-            return min(candidates)[3]
+            return min(candidates)[-1]
     return None
 
 

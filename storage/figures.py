@@ -5,7 +5,6 @@ procesregisseur appear only as keyed pseudonyms, which no report shows."""
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import re
 from dataclasses import dataclass, field
@@ -45,10 +44,13 @@ class Case:
 
 
 @dataclass(frozen=True)
-class Action:
+class Actions:
+    """How many actions due on one day ended one way (they are counted, not listed: there are tens of thousands)."""
+
     due: date
-    closed_on: date | None
     status: str  # open, done, dropped
+    in_time: bool  # closed on or before its due day
+    count: int = 1
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ class Table:
 class History:
     referrals: list[Referral] = field(default_factory=list)
     cases: list[Case] = field(default_factory=list)
-    actions: list[Action] = field(default_factory=list)
+    actions: list[Actions] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
 
 
@@ -80,9 +82,14 @@ class Window:
 
 
 def pseudonym(key: bytes, *parts: Any) -> str:
-    """A keyed hash: the same person gives the same pseudonym, and without the key none can be traced back."""
+    """A keyed hash (BLAKE2b in its keyed mode, a MAC like HMAC and faster: a report makes thousands): the same
+    person gives the same pseudonym, and without the key none can be traced back."""
     material = "|".join(str(p) for p in parts).encode()
-    return hmac.new(key, material, hashlib.sha256).hexdigest()[:32]
+    return hashlib.blake2b(material, key=_mac_key(key), digest_size=16).hexdigest()
+
+
+def _mac_key(key: bytes) -> bytes:
+    return key if len(key) <= 64 else hashlib.sha256(key).digest()  # BLAKE2b takes keys of up to 64 bytes
 
 
 def person_keys(key: bytes, fields: dict[str, Any]) -> tuple[str, ...]:
@@ -133,50 +140,61 @@ def _filter(window: Window, municipality: str, theme: str) -> tuple[str, list[st
 
 
 async def _live_referrals(tx: Tx, w: Window, key: bytes, found: History) -> None:
-    """Filed from the look-back on (re-referrals), or triaged in the period (lead time to triage)."""
+    """Filed from the look-back on (re-referrals), or triaged in the period (lead time to triage). Only the fields
+    a figure needs are read out of the stored JSON."""
     extra, args = _filter(w, "json_extract(fields, '$.gemeente')", "json_extract(fields, '$.thema')")
     end = utc_bound(w.end + timedelta(days=1), w.tz)
     rows = await tx.all(
-        "SELECT created_at, triaged_at, status, referrer_org, asked_after_filing, fields FROM referrals "
+        "SELECT created_at, triaged_at, status, referrer_org, asked_after_filing, "
+        "json_extract(fields, '$.gemeente'), json_extract(fields, '$.thema'), json_extract(fields, '$.urgentie'), "
+        "json_extract(fields, '$.leefgebieden'), json_extract(fields, '$.betrokkene') FROM referrals "
         f"WHERE ((created_at >= ? AND created_at < ?) OR (triaged_at >= ? AND triaged_at < ?)){extra}",
         (utc_bound(w.lookback, w.tz), end, utc_bound(w.start, w.tz), end, *args))
-    for r in rows:
-        fields = json.loads(r["fields"])
-        filed = day_of(r["created_at"], w.tz)
+    for created, triaged, status, org, asked, municipality, theme, urgency, domains, subjects in rows:
+        filed = day_of(created, w.tz)
         assert filed is not None
+        fields = {"gemeente": municipality, "betrokkene": json.loads(subjects) if subjects else []}
         found.referrals.append(Referral(
-            filed, day_of(r["triaged_at"], w.tz), r["status"], str(fields.get("gemeente", "")),
-            str(fields.get("thema", "")), str(fields.get("urgentie", "")), r["referrer_org"],
-            tuple(fields.get("leefgebieden") or ()), r["asked_after_filing"], person_keys(key, fields)))
+            filed, day_of(triaged, w.tz), status, str(municipality or ""), str(theme or ""), str(urgency or ""), org,
+            tuple(json.loads(domains) if domains else ()), asked, person_keys(key, fields)))
 
 
 async def _live_cases(tx: Tx, w: Window, key: bytes, found: History) -> None:
     """Every case open at some moment of the period: the opened, closed, active and lead-time counts are of these."""
     extra, args = _filter(w, "c.municipality", "c.theme")
     rows = await tx.all(
-        "SELECT c.id, c.created_at, c.closed_at, c.close_reason, c.procesregisseur, "
-        "(SELECT MIN(m.starts_at) FROM meetings m WHERE m.case_id = c.id AND m.status = 'planned' "
-        " AND m.starts_at <= ?) AS first_table, "
-        f"(SELECT MIN(a.created_at) FROM archive a WHERE a.case_id = c.id AND a.kind = '{PLAN}') AS adopted "
-        "FROM cases c WHERE c.created_at < ? AND (c.closed_at IS NULL OR c.closed_at >= ?)" + extra,
-        (iso(w.now), utc_bound(w.end + timedelta(days=1), w.tz), utc_bound(w.start, w.tz), *args))
+        "SELECT c.id, c.created_at, c.closed_at, c.close_reason, c.procesregisseur FROM cases c "
+        "WHERE c.created_at < ? AND (c.closed_at IS NULL OR c.closed_at >= ?)" + extra,
+        (utc_bound(w.end + timedelta(days=1), w.tz), utc_bound(w.start, w.tz), *args))
+    # One grouped query each (a subquery per case would scan the meetings by their time index, case after case).
+    first_tables: dict[str, str] = {r[0]: r[1] for r in await tx.all(
+        "SELECT case_id, MIN(starts_at) FROM meetings WHERE status = 'planned' AND starts_at <= ? GROUP BY case_id",
+        (iso(w.now),))}
+    adopted: dict[str, str] = {r[0]: r[1] for r in await tx.all(
+        f"SELECT case_id, MIN(created_at) FROM archive WHERE kind = '{PLAN}' GROUP BY case_id")}
     scores = await zrm.changes_of(tx, [r["id"] for r in rows if r["closed_at"]])
     for r in rows:
         opened = day_of(r["created_at"], w.tz)
         assert opened is not None
-        found.cases.append(Case(opened, day_of(r["first_table"], w.tz), day_of(r["adopted"], w.tz),
+        found.cases.append(Case(opened, day_of(first_tables.get(r["id"]), w.tz), day_of(adopted.get(r["id"]), w.tz),
                                 day_of(r["closed_at"], w.tz), r["close_reason"], lead_key(key, r["procesregisseur"]),
                                 scores.get(r["id"], {})))
 
 
 async def _live_actions(tx: Tx, w: Window, found: History) -> None:
+    """Actions due in the period, counted per due day, status and whether they closed in time: before local
+    midnight after the due day, a bound made once per day of the period and compared as stored text."""
     extra, args = _filter(w, "c.municipality", "c.theme")
     join = " JOIN cases c ON c.id = a.case_id" if extra else ""
-    rows = await tx.all(f"SELECT a.due_date, a.closed_at, a.status FROM actions a{join} "
-                        f"WHERE a.due_date >= ? AND a.due_date <= ?{extra}",
-                        (w.start.isoformat(), w.end.isoformat(), *args))
-    tz = w.tz
-    found.actions.extend(Action(date.fromisoformat(r[0]), day_of(r[1], tz), r[2]) for r in rows)
+    days = [w.start + timedelta(days=i) for i in range((w.end - w.start).days + 1)]
+    bounds = ", ".join("(?, ?)" for _ in days)
+    rows = await tx.all(
+        f"WITH bounds(day, bound) AS (VALUES {bounds}) "
+        f"SELECT a.due_date, a.status, a.closed_at IS NOT NULL AND a.closed_at < b.bound AS in_time, COUNT(*) "
+        f"FROM actions a JOIN bounds b ON b.day = a.due_date{join} WHERE 1{extra} GROUP BY 1, 2, 3",
+        (*(v for day in days for v in (day.isoformat(), utc_bound(day + timedelta(days=1), w.tz))), *args))
+    found.actions.extend(Actions(date.fromisoformat(due), status, bool(in_time), count)
+                         for due, status, in_time, count in rows)
 
 
 async def _live_tables(tx: Tx, w: Window, found: History) -> None:
@@ -211,7 +229,7 @@ async def _records(tx: Tx, w: Window, found: History) -> None:
                                     {d: (s[0], s[1]) for d, s in json.loads(r["zrm"]).items()}))
         for due, closed_on, status in json.loads(r["actions"]):
             if w.start.isoformat() <= due <= w.end.isoformat():
-                found.actions.append(Action(date.fromisoformat(due), _day(closed_on), status))
+                found.actions.append(Actions(date.fromisoformat(due), status, bool(closed_on) and closed_on <= due))
         for day, kind in json.loads(r["tables"]):
             if w.start.isoformat() <= day <= w.end.isoformat() and day <= w.now.astimezone(w.tz).date().isoformat():
                 found.tables.append(Table(date.fromisoformat(day), kind))
