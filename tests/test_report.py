@@ -1,7 +1,8 @@
 """Management figures end to end, on a real Synapse: the story of 2025 (tests/history.py) is written into the
 running bot's database; `!rapport 2025` in the screening room answers with the summary and posts four charts (as
 images with alt text) and the table as CSV and .xlsx, which are downloaded and read back, and whose hidden counts
-an attacker cannot recompute; in a coordinator's direct chat the files come there; a report is audited; the
+an attacker cannot recompute; in a coordinator's direct chat the files come there, and a manager asks in the
+management room; a report is audited; the
 monthly and yearly reports go out once on the first working day of January, on the bot's controlled clock."""
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import openpyxl
 import pytest
 
 from core.config import load_config
+from devserver.provision import call
 from storage.db import Database
 from tests.attacker import cells_of, recomputed
 from tests.harness import download, keys_of, local, plain
@@ -95,6 +97,27 @@ async def test_in_a_direct_chat_the_files_come_to_the_one_who_asked(world):
     assert cells_of(list(csv.reader(io.StringIO(data.decode())))[1:])["referrals"] == "10"
     bad = await coordinator.command(dm, "!rapport 2025 Rotterdam")
     assert bad.failed and bad.says("report.bad_argument") and "Zoetermeer" in bad.body
+
+
+@pytest.mark.clock("2026-01-15T10:00:00")
+async def test_a_manager_asks_in_the_management_room(world):
+    """The management room (configured; the bot joins it at start) serves managers and coordinators."""
+    manager = await world.user("beheer")
+    made = call(world.syn, "POST", "/_matrix/client/v3/createRoom", world.tokens["beheer"],
+                {"preset": "private_chat", "name": "ZVH management", "invite": [world.bot_id]})
+    room = made["room_id"]
+    world.bot.stop()
+    text = world.config_path.read_text()
+    text = text.replace("[bot]\n", f'[bot]\nmanagers = ["{world.ids["beheer"]}"]\n', 1)
+    world.config_path.write_text(text + f'\n[reports]\nmanagement_room = "{room}"\n')
+    world.bot.start()
+    await manager.wait_for(lambda: world.bot_id in call(world.syn, "GET", f"/_matrix/client/v3/rooms/{room}/"
+                                                        "joined_members", world.tokens["beheer"])["joined"],
+                           what="the bot in the management room")
+    await seed_story(world)
+    answer = await manager.command(room, "!rapport 2025")
+    assert answer.ok and answer.says("report.summary") and "Meldingen ontvangen: 49" in answer.body
+    await manager.wait_for(lambda: len(files_from(manager, room, world.bot_id)) >= FILES, what="the files")
 
 
 @pytest.mark.clock("2026-12-31T10:00:00")

@@ -120,8 +120,21 @@ async def test_retention_keeps_the_figures_of_a_deleted_case_in_its_anonymised_r
     assert purged not in text and "D.A." not in text and "1990" not in text and "@" not in text  # nothing personal
 
 
-def published(shown) -> dict[str, str]:
-    return {cell: str(shown.cell(cell)) for cell in shown.figures.values}
+async def test_the_nightly_retention_run_deletes_closed_cases_and_the_figures_stay(empty):
+    from commands.firing import Firing
+    from storage import schedule
+
+    cfg = config()
+    cfg.bot.retention_days = 30  # the four cases closed on 10 December are past it on 12 January
+    await seed(empty, year_2025(purge=False), cfg.pseudonym_key)
+    before = await shown_of(empty)
+    run = schedule.Item(1, datetime(2026, 1, 12, 2, tzinfo=TZ), schedule.Kind.RETENTION, None, None)
+    async with empty.transaction() as tx:
+        await Firing(tx, cfg, WorkCalendar("NL"), run, datetime(2026, 1, 12, 3, tzinfo=TZ)).run()
+        assert await tx.value("SELECT COUNT(*) FROM cases") == 6
+        assert await tx.value("SELECT COUNT(*) FROM figure_records") == 4
+    after = await shown_of(empty)
+    assert after.figures.values == before.figures.values and after.hidden == before.hidden
 
 
 async def test_no_hidden_count_of_the_report_can_be_recomputed_from_its_published_table(story):
