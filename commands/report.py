@@ -107,7 +107,7 @@ def summary_of(shown: Shown) -> dict[str, Any]:
     return {
         "referrals": shown.cell("referrals"),
         "outcomes": [(o, shown.cell(f"referrals.outcome:{o}")) for o in OUTCOMES],
-        "complete": report_files._complete_share(shown),
+        "complete": report_files.complete_share(shown),
         "again": shown.share("referrals.again:yes", "referrals"),
         "leads": [(name, shown.lead(name)) for name in LEAD_TIMES],
         "opened": shown.cell("cases.opened"), "closed": shown.cell("cases.closed"),

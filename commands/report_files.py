@@ -69,7 +69,7 @@ def rows(periods: list[Shown], labels: Labels) -> list[Row]:
         breakdown(f"referrals.month.{month}")
     breakdown("referrals.domain")
     breakdown("referrals.complete")
-    derived("referrals.complete.share", _complete_share)
+    derived("referrals.complete.share", complete_share)
     breakdown("referrals.again")
     derived("referrals.again.share", lambda s: s.share("referrals.again:yes", "referrals"))
     for name in LEAD_TIMES:
@@ -96,7 +96,7 @@ def rows(periods: list[Shown], labels: Labels) -> list[Row]:
     return found
 
 
-def _complete_share(shown: Shown) -> float | None:
+def complete_share(shown: Shown) -> float | None:
     """Complete at triage, as a share of the triaged referrals (shown only when both counts are)."""
     yes, no = "referrals.complete:yes", "referrals.complete:no"
     if not (shown.visible(yes) and shown.visible(no)):

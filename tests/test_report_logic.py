@@ -243,7 +243,9 @@ async def test_the_table_reads_back_from_csv_and_sheet_alike(story):
     read = [[("" if c is None else c) for c in row] for row in figures.iter_rows(values_only=True)]
     assert read[0] == table[0]
     assert [[same(c) for c in row] for row in read[1:]] == [[same(c) for c in row] for row in table[1:]]
-    assert any(isinstance(row[4], int) for row in read[1:]) and "Notes" in sheet.sheetnames
+    assert any(isinstance(row[4], int) for row in read[1:])
+    notes = [row[0] for row in sheet["Notes"].iter_rows(values_only=True)]
+    assert len(notes) == 5 and notes[2].startswith("<10: a count from 1 to below 10")
 
 
 async def test_the_charts_are_drawn_and_their_alt_text_carries_the_figures(story):
