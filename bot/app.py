@@ -108,6 +108,23 @@ class Bot:
                                                         self.config.bot.metrics_host, self.config.bot.metrics_port)
             await self.metrics_server.start()
         await self._screening_room(matrix)
+        await self._management_room(matrix)
+
+    async def _management_room(self, matrix: Matrix) -> None:
+        """Resolve and join the managers' room and the room for the automatic reports, where configured; a failure
+        is logged and the bot works on (an invitation to the room later is accepted)."""
+        reports = self.config.reports
+        for name in ("management_room", "room"):
+            room = getattr(reports, name)
+            if not room:
+                continue
+            try:
+                if room.startswith("#"):
+                    room = await matrix.resolve_alias(room)
+                    setattr(reports, name, room)
+                await matrix.join(room)
+            except MatrixError as exc:
+                log.error("cannot join the reports' %s (%s); invite the bot to it", name, exc.errcode or exc)
 
     async def _cross_sign(self, store: Path) -> None:
         """Our device keys up first, then the account's cross-signing identity signs this device. A failure is

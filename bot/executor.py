@@ -247,6 +247,10 @@ class Executor:
         url, keys = await self.matrix.upload(data, p["mimetype"], p["filename"], encrypt)
         content = {"msgtype": "m.file", "body": p["filename"], "filename": p["filename"],
                    "info": {"mimetype": p["mimetype"], "size": len(data)}}
+        if p.get("alt") is not None:  # an image: clients show it, and read the body as its alt text
+            content.update(msgtype="m.image", body=p["alt"])
+            if p.get("width"):
+                content["info"].update(w=p["width"], h=p["height"])
         if keys:
             content["file"] = {**keys, "url": url}
         else:
@@ -276,9 +280,9 @@ class Executor:
         return {"event_id": event_id}, None
 
     async def _do_join(self, item: OutboxItem):
-        """The bot serves direct chats (exactly the bot and the person who invited it), the screening room and the
-        case rooms it makes. Invited anywhere else by a known user, it says so and leaves: outsiders in such a
-        room could otherwise use it."""
+        """The bot serves direct chats (exactly the bot and the person who invited it), the screening room, the
+        management room and the case rooms it makes. Invited anywhere else by a known user, it says so and leaves:
+        outsiders in such a room could otherwise use it."""
         p = item.payload
         inviter = p.get("inviter")
         try:
@@ -291,6 +295,9 @@ class Executor:
                 raise NotYet("join", exc.status, exc.errcode, "the inviting server has not stored the invitation yet"
                              ) from exc
             raise
+        if p["room_id"] in (self.config.bot.screening_room, self.config.reports.management_room,
+                            self.config.reports.room):
+            return {"dm": False}, None  # a room it serves by configuration
         is_dm = inviter is not None and await self.matrix.members(p["room_id"]) == {self.matrix.user_id, inviter}
 
         async def record(tx: Tx) -> None:

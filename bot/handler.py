@@ -39,6 +39,8 @@ class Handler:
             return RoomKind.SCREENING, None
         if room_id == self.config.desk_room:
             return RoomKind.CONSULTATION, None
+        if self.config.is_management_room(room_id):
+            return RoomKind.MANAGEMENT, None
         case = await cases.by_room(tx, room_id)
         if case is not None:
             return (RoomKind.ARRANGEMENT if case.is_arrangement else RoomKind.CASE), case

@@ -29,7 +29,7 @@ from core.intents import (
     UpdateCaseState,
 )
 from core.messages import Msg
-from core.render import html_document
+from core.render import html_document, render
 from storage import outbox
 from storage.db import Tx
 
@@ -111,6 +111,12 @@ async def _items(tx: Tx, config: Config, intent: Intent, room_id: str | None, re
         target: dict[str, Any] = {"room_id": intent.room_id} if intent.room_id else {}
         if intent.user_id:
             target["to_user"] = intent.user_id
+        if intent.alt is not None:  # an image: its alt text in the language of whoever receives it
+            to_lang = await (languages.of_user(tx, config, intent.user_id) if intent.user_id
+                             else languages.of_room(tx, config, intent.room_id or ""))
+            target["alt"] = render(intent.alt, to_lang)[0]
+            if intent.size:
+                target["width"], target["height"] = intent.size
         return [_file(target, intent.filename, intent.mimetype, data, pin=intent.pin)]
     if isinstance(intent, UpdateCaseState):
         return [("case_state", {"case_id": intent.case_id})]

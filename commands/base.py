@@ -21,6 +21,7 @@ class RoomKind(str, Enum):
     CASE = "case"
     ARRANGEMENT = "arrangement"  # a light arrangement's room (a case row of kind arrangement)
     CONSULTATION = "consultation"  # the expertise desk's room, when it is not the screening room
+    MANAGEMENT = "management"  # the managers' room (config: reports.management_room)
     OTHER = "other"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from commands import arrangements, chase, closure, digest, evaluation, question_chase, retention
+from commands import arrangements, chase, closure, digest, evaluation, question_chase, report, retention
 from commands import meetings as meeting_commands
 from commands.recurrence import Recurrence, next_occurrence
 from commands.workdays import WorkCalendar
@@ -72,6 +72,8 @@ class Firing:
             await arrangements.end(self)
         elif kind == Kind.QUESTION_CHASE:
             await question_chase.fire(self)
+        elif kind in (Kind.REPORT_MONTHLY, Kind.REPORT_YEARLY):
+            await report.fire(self)
         return self.intents
 
     # ---- reminders set by users --------------------------------------------------------------------------------
@@ -112,3 +114,4 @@ async def ensure_recurring(tx: Tx, now: datetime, config: Config) -> None:
         await schedule.add(tx, digest.next_digest(local, config), Kind.DIGEST)
     if not await schedule.pending(tx, Kind.RETENTION):
         await schedule.add(tx, retention.next_retention(local), Kind.RETENTION)
+    await report.ensure_scheduled(tx, now, config)

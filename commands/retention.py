@@ -24,14 +24,14 @@ async def fire(firing: Firing) -> None:
     entry, head = await audit.head(firing.tx)  # the night's anchor of the audit trail, kept outside the database
     if entry:
         firing.intents.append(AnchorAudit(entry, head, iso(firing.now)))
-    # Cases closed longer ago than their term (a light arrangement's may be shorter): their data is deleted, their
-    # room purged or left.
+    # Cases closed longer ago than their term (a light arrangement's may be shorter): their data is deleted (an
+    # anonymised record stays for the figures), their room purged or left.
     due = []
     for kind, days in ((cases.CASE, firing.config.bot.retention_days),
                        (cases.ARRANGEMENT, firing.config.arrangement_retention_days)):
         due += await cases.closed_before(firing.tx, iso(firing.now - timedelta(days=days)), kind)
     for case in due:
-        await dossier.delete(firing.tx, case.id, iso(firing.now))
+        await dossier.delete(firing.tx, case.id, firing.now, firing.config.pseudonym_key, firing.tz)
         await audit.append(firing.tx, "retention", "case.deleted", case_id=case.id, purpose="retention")
         if case.room_id:
             firing.intents.append(PurgeRoom(case.room_id, case.id))

@@ -23,6 +23,7 @@ from commands import (  # noqa: F401
     privacy,
     referrals,
     reminders,
+    report,
     social_map,
     statement,
     triage_table,

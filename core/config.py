@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import fnmatch
+import hashlib
+import hmac
 import os
 import re
 import stat
@@ -231,6 +233,34 @@ class DeskConfig(Strict):
     preload: bool = True
 
 
+class ReportsConfig(Strict):
+    """Management information (`!rapport`): where managers ask, how small a count may be shown, the automatic
+    monthly and yearly reports, and the secret that keys the pseudonyms the figures count re-referrals by."""
+
+    # A room for managers (they may also ask in their direct chat); coordinators ask in the screening room.
+    management_room: str | None = Field(None, pattern=r"^[!#]\S+$")
+    # A count below this is shown as "<threshold>"; other cells are hidden too where it could be recomputed.
+    threshold: int = Field(10, ge=2, le=100)
+    # The monthly report (first working day of the month, the month before beside the same month a year earlier)
+    # and the yearly one (first working day of January): posted in this room (default: the management room, else
+    # the screening room) at this local time.
+    room: str | None = Field(None, pattern=r"^[!#]\S+$")
+    monthly: bool = True
+    yearly: bool = True
+    at: time = time(8, 0)
+    # Keys the pseudonym of a person concerned (initials + birth year + municipality) and of a procesregisseur in
+    # the figures; never shown. Or ZVH_PSEUDONYM_SECRET; when neither is given it is derived from the pickle key.
+    # Keep it: a new secret makes earlier pseudonyms unrecognisable (re-referrals before it are not found).
+    pseudonym_secret: str = ""
+
+    @model_validator(mode="after")
+    def _secret_from_env(self) -> ReportsConfig:
+        self.pseudonym_secret = self.pseudonym_secret or os.environ.get("ZVH_PSEUDONYM_SECRET", "")
+        if self.pseudonym_secret and len(self.pseudonym_secret) < 16:
+            raise ValueError("pseudonym_secret must be at least 16 characters")
+        return self
+
+
 class Config(Strict):
     matrix: MatrixConfig
     bot: BotConfig
@@ -239,6 +269,7 @@ class Config(Strict):
     kaart: KaartConfig = KaartConfig()
     arrangements: ArrangementsConfig = ArrangementsConfig()
     desk: DeskConfig = DeskConfig()
+    reports: ReportsConfig = Field(default_factory=ReportsConfig)
     partners: list[Partner] = []
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"
@@ -259,6 +290,21 @@ class Config(Strict):
     def desk_room(self) -> str:
         """The consultation room: configured, or the screening room."""
         return self.desk.room or self.bot.screening_room
+
+    @property
+    def pseudonym_key(self) -> bytes:
+        """The secret that keys pseudonyms in the figures: configured, or derived from the pickle key."""
+        if self.reports.pseudonym_secret:
+            return self.reports.pseudonym_secret.encode()
+        return hmac.new(self.matrix.pickle_key.encode(), b"zvh figures pseudonyms", hashlib.sha256).digest()
+
+    @property
+    def report_room(self) -> str:
+        """Where the automatic reports go."""
+        return self.reports.room or self.reports.management_room or self.bot.screening_room
+
+    def is_management_room(self, room_id: str) -> bool:
+        return self.reports.management_room is not None and room_id == self.reports.management_room
 
     def partner_name(self, key: str) -> str:
         """The organisation's name, or its key when it is not (or no longer) in the directory."""

@@ -90,6 +90,8 @@ class SendFile:
     data: bytes | Msg  # a Msg is rendered as an HTML document in the recipient's language
     room_id: str | None = None
     pin: bool = False  # pinned in the room (an adopted plan)
+    alt: Msg | None = None  # an image (a chart): sent as one, with this text for those who cannot see it
+    size: tuple[int, int] | None = None  # an image's width and height in pixels
 
 
 @dataclass(frozen=True)

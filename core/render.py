@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, get_day_names
+from babel.numbers import format_decimal
 from jinja2 import Environment, FunctionLoader, StrictUndefined
 from markupsafe import Markup
 
@@ -79,6 +80,9 @@ def environment(lang: str) -> Environment:
         tier=_word(lang, "word.tier"),
         personal=_word(lang, "word.personal"),
         when=lambda value: format_when(value, lang),
+        month=lambda value: format_month(value, lang),
+        number=lambda value: format_number(value, lang),
+        word=lambda key: catalogue(lang).get(key, key),
         day=lambda value: format_day(value, lang),
         mention=mention,
         recurrence=lambda spec: render_recurrence(spec, lang),
@@ -101,6 +105,20 @@ def format_when(value: datetime | str, lang: str) -> str:
         value = datetime.fromisoformat(value)
     value = value.astimezone(_timezone)
     return format_datetime(value, "EEE d MMMM y HH:mm", locale=lang)
+
+
+def format_month(value: date | str, lang: str) -> str:
+    """A month ("2026-11" or a date) as "november 2026"."""
+    if isinstance(value, str):
+        value = date.fromisoformat(value if len(value) > 7 else f"{value}-01")
+    return format_date(value, "MMMM y", locale=lang)
+
+
+def format_number(value: Any, lang: str) -> str:
+    """A figure as the reader writes numbers (1.234 / 1,234; 4,5 / 4.5); text ("<10") as it is."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    return format_decimal(value, locale=lang)
 
 
 def format_day(value: date | str, lang: str) -> str:

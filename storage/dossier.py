@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from storage import audit
-from storage.db import Tx
+from storage import audit, figure_records
+from storage.db import Tx, iso
 
 # Per table: how its rows belong to a case. Retention deletes these, children first.
 CASE_TABLES = {
@@ -58,14 +60,16 @@ def readable(value: Any) -> Any:
         return "base64:" + base64.b64encode(value).decode("ascii")
 
 
-async def delete(tx: Tx, case_id: str, deleted_at: str) -> None:
-    """Retention: the case's data goes; a deletion record (number and dates) stays. The audit trail stays too:
-    it holds who did what and when, no case content, and the hash chain must stay whole."""
+async def delete(tx: Tx, case_id: str, deleted_at: datetime, key: bytes, tz: ZoneInfo) -> None:
+    """Retention: the case's data goes; a deletion record (number and dates) stays, and so does an anonymised
+    record for the figures (storage/figure_records.py; key: the pseudonyms' secret, tz: whose days). The audit
+    trail stays too: it holds who did what and when, no case content, and the hash chain must stay whole."""
+    await figure_records.keep(tx, case_id, key, tz, deleted_at)
     case = await tx.one("SELECT created_at, closed_at, kind FROM cases WHERE id = ?", (case_id,))
     # The deletion record first: the archive lets go of a case's documents only once it exists.
     await tx.execute("INSERT INTO deletions(case_id, opened_at, closed_at, deleted_at, kind) VALUES (?, ?, ?, ?, ?)",
-                     (case_id, case["created_at"] if case else deleted_at, case["closed_at"] if case else None,
-                      deleted_at, case["kind"] if case else None))
+                     (case_id, case["created_at"] if case else iso(deleted_at), case["closed_at"] if case else None,
+                      iso(deleted_at), case["kind"] if case else None))
     for table, where in CASE_TABLES.items():
         await tx.execute(f"DELETE FROM {table} WHERE {where}", (case_id,))
     await tx.execute("DELETE FROM counters WHERE name IN (?, ?, ?, ?, ?, ?)",

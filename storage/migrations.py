@@ -200,6 +200,26 @@ V14_APPROACH = [
     "ALTER TABLE plan_items ADD COLUMN person INTEGER",
 ]
 
+V15_FIGURES = [
+    # What the figures keep of a referral (and its case) when retention deletes it: no number, no initials, no
+    # names, no free text; days (local dates) rather than moments; the person concerned and the procesregisseur
+    # only as keyed pseudonyms (never shown), so that re-referrals and caseloads of past years still count.
+    """CREATE TABLE figure_records (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, filed_on TEXT NOT NULL, triaged_on TEXT, outcome TEXT NOT NULL,
+        municipality TEXT, theme TEXT, urgency TEXT, referrer_org TEXT, domains TEXT NOT NULL,
+        asked_after_filing INTEGER NOT NULL DEFAULT 0, person_keys TEXT NOT NULL,
+        opened_on TEXT, first_table_on TEXT, plan_adopted_on TEXT, closed_on TEXT, close_reason TEXT,
+        lead_key TEXT, zrm TEXT NOT NULL DEFAULT '{}', tables TEXT NOT NULL DEFAULT '[]',
+        actions TEXT NOT NULL DEFAULT '[]')""",
+    "CREATE INDEX figure_records_by_filing ON figure_records(filed_on)",
+    # How many fields were asked of the referrer after filing (a referral complete at triage has none).
+    "ALTER TABLE referrals ADD COLUMN asked_after_filing INTEGER NOT NULL DEFAULT 0",
+    # The figures read referrals, cases and actions by period.
+    "CREATE INDEX referrals_by_filing ON referrals(created_at)",
+    "CREATE INDEX cases_by_opening ON cases(created_at)",
+    "CREATE INDEX actions_by_due ON actions(due_date)",
+]
+
 V16_LANES = [
     # Independent effects run side by side: each outbox item names its lane (a room, a person's direct chat, one
     # invitation, room creation); within a lane the order is kept. Items from before have none: one lane.
@@ -272,6 +292,7 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
     ("briefs for members who join later", V12_BRIEFS),
     ("confidentiality statements of incidental partners", V13_STATEMENTS),
     ("approach: person, system or area; goals for one person of a system", V14_APPROACH),
+    ("management figures: anonymised records kept at purge, completeness, period indexes", V15_FIGURES),
     ("outbox lanes", V16_LANES),
     ("the servers that held a purged case's room", V17_ROOM_SERVERS),
     ("the expertise desk: questions, their conversation, saved knowledge", V18_DESK),

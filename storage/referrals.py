@@ -26,6 +26,7 @@ class Referral:
     triaged_by: str | None
     triaged_at: str | None
     created_at: str
+    asked_after_filing: int = 0  # fields asked of the referrer after filing (none: complete at triage)
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Referral:
@@ -91,3 +92,8 @@ async def set_outcome(
         "WHERE id = ? AND status = ?",
         (outcome, text, partner, by, utcnow(), number, OPEN),
     )
+
+
+async def ask_field(tx: Tx, number: str) -> None:
+    """A field was asked of the referrer after filing: the referral was not complete at triage (the figures)."""
+    await tx.execute("UPDATE referrals SET asked_after_filing = asked_after_filing + 1 WHERE id = ?", (number,))

@@ -30,6 +30,8 @@ class Kind(StrEnum):
     ARRANGEMENT_REMINDER = "arrangement.reminder"  # a light arrangement's members told its term ends soon
     ARRANGEMENT_END = "arrangement.end"  # a light arrangement's term is over: its room closes itself
     QUESTION_CHASE = "question.chase"  # a consultation question waiting for an answer: the staff rung
+    REPORT_MONTHLY = "report.monthly"  # the monthly management report (first working day of the month)
+    REPORT_YEARLY = "report.yearly"  # the yearly one (first working day of January)
 
 
 ACTION_KINDS = (Kind.ACTION_BEFORE, Kind.ACTION_NUDGE, Kind.ESCALATE_CASUS, Kind.ESCALATE_PROCES)

@@ -64,9 +64,36 @@ def columns(given: list[Score]) -> list[Column]:
 async def first_and_last(tx: Tx, case_id: str) -> dict[str, tuple[int, int]]:
     """Per life domain, the first score and the last (by moment, as `columns` orders them): what the final report
     and the management figures compare. A domain scored once has the same first and last."""
+    return first_last(await scores(tx, case_id))
+
+
+async def changes_of(tx: Tx, case_ids: list[str]) -> dict[str, dict[str, tuple[int, int]]]:
+    """`changes` for many cases in one query (the figures: every case closed in a period)."""
+    given: dict[str, list[Score]] = {}
+    for chunk in range(0, len(case_ids), 500):
+        part = case_ids[chunk:chunk + 500]
+        rows = await tx.all(f"SELECT case_id, domain, score, moment, review_date, scored_by, scored_at FROM zrm_scores "
+                            f"WHERE case_id IN ({','.join('?' * len(part))}) ORDER BY id", part)
+        for r in rows:
+            given.setdefault(r["case_id"], []).append(
+                Score(r["domain"], r["score"], r["moment"], r["review_date"], r["scored_by"], r["scored_at"]))
+    return {case_id: changes(found) for case_id, found in given.items()}
+
+
+def first_last(given: list[Score]) -> dict[str, tuple[int, int]]:
     result: dict[str, tuple[int, int]] = {}
-    for column in columns(await scores(tx, case_id)):
+    for column in columns(given):
         for domain, score in column.scores.items():
             first = result[domain][0] if domain in result else score.score
             result[domain] = (first, score.score)
     return result
+
+
+def changes(given: list[Score]) -> dict[str, tuple[int, int]]:
+    """Per life domain scored at more than one moment, its first and last score: the change the figures count (a
+    domain scored once has none to show)."""
+    moments: dict[str, int] = {}
+    for column in columns(given):
+        for domain in column.scores:
+            moments[domain] = moments.get(domain, 0) + 1
+    return {domain: pair for domain, pair in first_last(given).items() if moments[domain] > 1}

@@ -56,8 +56,8 @@ async def federated_world(federation: Federated, tmp_path, request) -> World:
 async def _world(syn: LocalSynapse, tmp_path, request, **extra):
     # [bot] settings; [matrix] ones under "matrix"; other tables ([meetings], [reminders]) under their names
     overrides = {**extra, **dict(getattr(request, "param", {}) or {})}
-    sections = {name: overrides.pop(name) for name in ("meetings", "reminders", "arrangements", "kaart", "desk")
-                if name in overrides}
+    sections = {name: overrides.pop(name) for name in ("meetings", "reminders", "arrangements", "kaart", "desk",
+                                                       "reports") if name in overrides}
     w = make_world(syn, tmp_path, bot_admin=request.node.get_closest_marker("bot_admin") is not None,
                    encrypted=request.node.get_closest_marker("e2e") is not None,
                    matrix_overrides=overrides.pop("matrix", None),

@@ -37,6 +37,8 @@ MEMBERS = {"referrer", "procesregisseur", "casusregisseur", "partner"}
 DM, SCREENING, CASE, CONSULTATION, OTHER = (RoomKind.DM, RoomKind.SCREENING, RoomKind.CASE, RoomKind.CONSULTATION,
                                            RoomKind.OTHER)
 ARRANGEMENT = RoomKind.ARRANGEMENT
+MANAGEMENT = RoomKind.MANAGEMENT
+MANAGERS = {"manager", "coordinator", "procesregisseur"}  # coordinators see the figures too
 ALL_KINDS = {kind: EVERYONE for kind in RoomKind}
 
 # command key -> (a sample of its arguments, {room kind: who may run it there}); elsewhere: refused.
@@ -80,6 +82,7 @@ EXPECTED = {
     "vragen": ("", {DM: REFERRERS, SCREENING: COORDINATORS, CONSULTATION: COORDINATORS}),
     "antwoord": ("V-2026-0001 Betrek het wijkteam", {SCREENING: COORDINATORS, CONSULTATION: COORDINATORS}),
     "kennis": ("schulden", {DM: COORDINATORS, SCREENING: COORDINATORS, CONSULTATION: COORDINATORS}),
+    "rapport": ("2025", {SCREENING: COORDINATORS, MANAGEMENT: MANAGERS, DM: MANAGERS}),
 }
 REFUSALS = {"error.not_allowed", "error.wrong_room"}
 
@@ -138,7 +141,8 @@ async def outcome(db: Database, cfg: Config, person: str, kind: RoomKind, body: 
             case = await cases.get(tx, {CASE: CASE_ID, ARRANGEMENT: ARRANGEMENT_ID}[kind]) \
                 if kind in (CASE, ARRANGEMENT) else None
             room = {DM: "!dm", SCREENING: cfg.bot.screening_room, CASE: "!case:zvh.example",
-                    ARRANGEMENT: "!arrangement:zvh.example", CONSULTATION: "!desk:zvh.example", OTHER: "!x"}[kind]
+                    ARRANGEMENT: "!arrangement:zvh.example", CONSULTATION: "!desk:zvh.example", OTHER: "!x",
+                    MANAGEMENT: "!management:zvh.example"}[kind]
             ctx = Context(tx=tx, config=cfg, sender=PEOPLE[person], room_id=room, room_kind=kind, lang="nl",
                           event_id="$e", now=datetime(2026, 11, 23, 10, tzinfo=cfg.tz), case=case)
             try:
