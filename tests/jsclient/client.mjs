@@ -142,7 +142,8 @@ const ops = {
   async join({ roomId }) {
     await need().joinRoom(roomId);
     // An encrypted room can be written to once a sync has shown it (its m.room.encryption and members).
-    await until(`${roomId} joined in sync`, () => roomIn(roomId, "join"));
+    // Generous: on a loaded machine the Rust crypto's first sync of an encrypted room takes its time.
+    await until(`${roomId} joined in sync`, () => roomIn(roomId, "join"), 90_000);
     return { roomId };
   },
 
