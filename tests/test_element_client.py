@@ -74,6 +74,13 @@ async def test_an_element_user_refers_and_a_partner_works_the_case(world, js, is
     triage = await coordinator.command(world.screening_room, f"!triage {number} opschalen politie")
     assert triage.ok, triage.body
 
+    if isolation == "only_signed":
+        # In this mode the js crypto refuses, for good, a message from a device it has not fetched yet
+        # (UNKNOWN_SENDER_DEVICE is not retried once the device list arrives): a first message that comes in the
+        # same sync as the join may beat the client's own key query. A partner who has met the bot before has
+        # its devices; so does this one.
+        assert (await politie.device_info(world.bot_id))["devices"]
+
     # The partner is invited to the encrypted case room, joins it, reads the welcome sent before it joined.
     invite = await politie.wait_invite(lambda i: number in (i["name"] or ""))
     assert next(i for i in await politie.invites() if i["roomId"] == invite)["encrypted"]

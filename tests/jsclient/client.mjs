@@ -64,9 +64,23 @@ function record(event, room) {
   seen.get(roomId).add(event);
 }
 
+// Our membership of a room. Synapse sometimes sends a room's invite again in the sync right after the one that
+// carried our join (a race in its sync: the invite is older than the join in the room's own timeline), and the SDK
+// then takes us for invited again (seen here in about one run in five on a loaded machine). Our own member events
+// in the timeline, in the order the room has them, are the truth then.
+function membershipOf(room) {
+  const sdkSays = room.getMyMembership();
+  if (sdkSays !== "invite") return sdkSays;
+  let latest = null;
+  for (const event of seen.get(room.roomId) ?? []) {
+    if (event.getType() === "m.room.member" && event.getStateKey() === need().getUserId()) latest = event;
+  }
+  return latest?.getContent()?.membership === "join" ? "join" : sdkSays;
+}
+
 function roomIn(roomId, membership) {
   const room = need().getRoom(roomId);
-  return room && room.getMyMembership() === membership ? room : null;
+  return room && membershipOf(room) === membership ? room : null;
 }
 
 // ---- operations ---------------------------------------------------------------------------------------------
@@ -87,6 +101,8 @@ const ops = {
     password = pw ?? null;
     client = sdk.createClient({ baseUrl, userId, accessToken, deviceId, timelineSupport: false });
     client.on(sdk.RoomEvent.Timeline, (event, room) => record(event, room));
+    client.on(sdk.RoomEvent.MyMembership, (room, membership, previous) =>
+      console.error(`membership ${room.roomId}: ${previous} -> ${membership} (${Date.now()})`));
     return { userId, deviceId, accessToken };
   },
 
@@ -140,10 +156,26 @@ const ops = {
   },
 
   async join({ roomId }) {
+    // Each step timed on stderr, so a slow join says which step was slow (the POST, or the sync showing it).
+    const started = Date.now();
+    const step = (what) => console.error(`join ${roomId}: ${what} after ${(Date.now() - started) / 1000}s (${Date.now()}) ` +
+      `(sync state ${need().getSyncState()})`);
     await need().joinRoom(roomId);
+    step("joined on the homeserver");
     // An encrypted room can be written to once a sync has shown it (its m.room.encryption and members).
     // Generous: on a loaded machine the Rust crypto's first sync of an encrypted room takes its time.
-    await until(`${roomId} joined in sync`, () => roomIn(roomId, "join"), 90_000);
+    try {
+      await until(`${roomId} joined in sync`, () => roomIn(roomId, "join"), 90_000);
+    } catch (error) {
+      const room = need().getRoom(roomId);
+      const mine = room?.currentState.getStateEvents("m.room.member", need().getUserId());
+      const events = [...(seen.get(roomId) ?? [])].map((e) => `${e.getType()}/${e.getStateKey() ?? "-"}` +
+        `/${e.getContent()?.membership ?? ""}`);
+      step(`not shown by the sync: room ${room ? "known" : "unknown"}, membership ${room && membershipOf(room)}, ` +
+        `member event ${JSON.stringify(mine?.getContent())}, seen ${events.join(" ")}`);
+      throw error;
+    }
+    step("shown by the sync");
     return { roomId };
   },
 
@@ -201,7 +233,7 @@ const ops = {
   },
 
   async invites() {
-    const rooms = need().getRooms().filter((room) => room.getMyMembership() === "invite");
+    const rooms = need().getRooms().filter((room) => membershipOf(room) === "invite");
     return { invites: rooms.map((room) => {
       const state = room.currentState;
       const me = state.getStateEvents("m.room.member", need().getUserId());
@@ -212,7 +244,7 @@ const ops = {
   },
 
   async rooms() {
-    return { rooms: need().getRooms().map((room) => ({ roomId: room.roomId, membership: room.getMyMembership(),
+    return { rooms: need().getRooms().map((room) => ({ roomId: room.roomId, membership: membershipOf(room),
       name: room.name, encrypted: room.hasEncryptionStateEvent() })) };
   },
 
