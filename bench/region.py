@@ -18,13 +18,14 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 from commands import deadlines
 from commands.workdays import WorkCalendar
 from core.config import Config
 from storage import actions, audit, cases, meetings, referrals, reminders, schedule
 from storage import plan as plans
-from storage.db import Database
+from storage.db import Database, Tx
 from storage.schedule import Kind
 
 ROOMS_VERSION, CURRENT_ROOMS = "rooms_version", "2"  # bot/app.py's: the rooms need no bringing up to date
@@ -76,6 +77,37 @@ def people(config: Config, members: int, server: str) -> dict[str, list[str]]:
     return pool
 
 
+async def open_case(tx: Tx, number: str, fields: dict[str, Any], lead: str, referrer: str,
+                    contacts: dict[str, list[str]]) -> cases.Case:
+    """What `!triage <nr> opschalen` stores (commands/referrals.py `escalate`): the referral escalated, the case
+    with its procesregisseur, referrer, partners and their contacts, the audit entry; briefed by the welcome."""
+    await referrals.insert(tx, number, referrer, None, fields)
+    await referrals.set_outcome(tx, number, "escalated", lead)
+    await cases.create(tx, number, fields["thema"], fields["gemeente"], lead)
+    await cases.add_member(tx, number, lead, cases.PROCESREGISSEUR)
+    await cases.add_member(tx, number, referrer, cases.REFERRER)
+    for org, people_of_org in contacts.items():
+        await cases.add_partner(tx, number, org)
+        for person in people_of_org:
+            await cases.add_member(tx, number, person, cases.PARTNER, org)
+    await audit.append(tx, lead, "referral.escalated", case_id=number, purpose="triage", partners=list(contacts))
+    await cases.mark_briefed(tx, number)
+    return await cases.require(tx, number)
+
+
+def referral_fields(rng: random.Random) -> dict[str, Any]:
+    return {"betrokkene": [{"initials": "J.D.", "year": 1985, "role": "betrokkene"}],
+            "gemeente": rng.choice(MUNICIPALITIES), "thema": rng.choice(THEMES),
+            "leefgebieden": rng.sample(DOMAINS, 2), "reden": "Meerdere instanties betrokken",
+            "doel": "Eén plan", "urgentie": "normaal", "geinformeerd": "ja"}
+
+
+async def bump_referral_counter(tx: Tx, config: Config, year: int, value: int) -> None:
+    """The next referral filed follows the generated ones."""
+    await tx.execute("INSERT INTO counters(name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET "
+                     "value = MAX(value, excluded.value)", (f"referral:{config.bot.referral_prefix}:{year}", value))
+
+
 async def build(db: Database, config: Config, *, n_cases: int = 2000, n_actions: int = 20_000,
                 n_reminders: int = 5_000, n_members: int = 500, n_meetings: int = 500, rooms: list[str] | None = None,
                 focus_person: str | None = None, focus_cases: int = 100, focus_actions: int = 200,
@@ -114,24 +146,11 @@ async def build(db: Database, config: Config, *, n_cases: int = 2000, n_actions:
                     for org in partner_orgs}
         if i < focus_cases and focus not in contacts[focus_org]:
             contacts[focus_org].append(focus)
-        fields = {"betrokkene": [{"initials": "J.D.", "year": 1985, "role": "betrokkene"}],
-                  "gemeente": rng.choice(MUNICIPALITIES), "thema": rng.choice(THEMES),
-                  "leefgebieden": rng.sample(DOMAINS, 2), "reden": "Meerdere instanties betrokken",
-                  "doel": "Eén plan", "urgentie": "normaal", "geinformeerd": "ja"}
+        fields = referral_fields(rng)
+        if i == 0 and members_of_first:
+            contacts[focus_org] = [*contacts.get(focus_org, []), *members_of_first]
         async with db.transaction() as tx:
-            await referrals.insert(tx, number, referrer, None, fields)
-            await referrals.set_outcome(tx, number, "escalated", lead)
-            await cases.create(tx, number, fields["thema"], fields["gemeente"], lead)
-            await cases.add_member(tx, number, lead, cases.PROCESREGISSEUR)
-            await cases.add_member(tx, number, referrer, cases.REFERRER)
-            for person in (members_of_first if i == 0 else ()):
-                await cases.add_member(tx, number, person, cases.PARTNER, focus_org)
-            for org, people_of_org in contacts.items():
-                await cases.add_partner(tx, number, org)
-                for person in people_of_org:
-                    await cases.add_member(tx, number, person, cases.PARTNER, org)
-            await audit.append(tx, lead, "referral.escalated", case_id=number, purpose="triage", partners=partner_orgs)
-            await cases.mark_briefed(tx, number)
+            await open_case(tx, number, fields, lead, referrer, contacts)
             await cases.set_room(tx, number, rooms[i] if rooms else f"!case{i:05d}:{server}")
             members = await cases.members(tx, number)
             partner_people = [m.user_id for m in members if m.role == cases.PARTNER]
@@ -171,6 +190,8 @@ async def build(db: Database, config: Config, *, n_cases: int = 2000, n_actions:
                 await plans.add_item(tx, number, plans.GOAL, "Stabiele woonsituatie", lead, domain="huisvesting")
                 await plans.set_review(tx, number, (today + timedelta(days=rng.randint(10, 120))).isoformat())
         region.cases.append(number)
+    async with db.transaction() as tx:
+        await bump_referral_counter(tx, config, year, n_cases)
     region.focus_case = region.cases[0]
     region.seconds = time.perf_counter() - started
     return region

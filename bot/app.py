@@ -193,6 +193,7 @@ class Bot:
         # Reminders that fell due while the bot was down go out now, before new commands are read.
         await self.scheduler.start()
         await self.scheduler.fire_due()
+        log.info("started; reading messages")
         syncer = asyncio.create_task(self._sync_loop(), name="sync")
         clock = asyncio.create_task(self.clock.watch(self.scheduler.clock_changed), name="clock")
         stop = asyncio.create_task(self._stopping.wait())
