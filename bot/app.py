@@ -33,7 +33,8 @@ ROOMS_VERSION, CURRENT_ROOMS = "rooms_version", "2"  # 2: the bot alone redacts 
 ACCESS_TOKEN = "access_token"
 LONG_POLL_MS = 30_000
 # Before the next long poll, give the replies of this batch a head start: on a single-process homeserver a
-# new /sync competes with them. Bounded, so a long outbox (or an outage) never holds up new commands for long.
+# new /sync competes with them. Only the answers: the ✅ reactions go out while the bot reads on. Bounded, so a
+# long outbox (or an outage) never holds up new commands for long.
 REPLY_HEAD_START_S = 1.0
 BACKFILL_PAGES = 20
 DRAIN_S = 10.0  # on SIGTERM: time the outbox gets to send what is queued
@@ -248,7 +249,7 @@ class Bot:
         failures = 0
         while True:
             try:
-                await asyncio.wait_for(self.executor.idle.wait(), REPLY_HEAD_START_S)
+                await asyncio.wait_for(self.executor.answered.wait(), REPLY_HEAD_START_S)
             except TimeoutError:
                 pass
             response = await self.client.sync(timeout=await self._poll_timeout_ms() if token else 0,
