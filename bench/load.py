@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import sys
 import tempfile
@@ -33,12 +34,15 @@ from typing import Any
 from bench.common import (
     RESULTS,
     BenchSynapse,
+    CpuMeter,
     Deadline,
     Process,
+    Profiler,
     machine,
     null_bot,
     percentile,
     print_stats,
+    requests,
     stamp,
     summary,
     write_result,
@@ -126,7 +130,8 @@ class Run:
     def __init__(self, args: argparse.Namespace, workdir: Path) -> None:
         self.args = args
         self.workdir = workdir
-        self.syn = BenchSynapse(workdir / "synapse")
+        self.syn = BenchSynapse(workdir / "synapse", access_log=args.access_log)
+        self.null_id = ""
         self.world: World | None = None
         self.null: Process | None = None
         self.users: list[LightUser] = []
@@ -136,6 +141,7 @@ class Run:
         world = self.world = make_world(syn, self.workdir)
         null_password = uuid.uuid4().hex
         null_id, _ = syn.register(f"nullbot-{uuid.uuid4().hex[:6]}", null_password)
+        self.null_id = null_id
         self.null = null_bot(syn, null_id, null_password, self.workdir / "null.log",
                              concurrent=not args.sequential_null)
         self.null.start()
@@ -187,12 +193,48 @@ async def bench(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             for side in sides:
                 await burst(run.users, side)
             samples: dict[str, list[float]] = {"bot !casus": [], "null !ping": []}
+            assert run.world and run.world.bot.proc and run.null and run.null.proc and run.syn._proc
+            synapse_pid = run.syn._proc.pid
+            meters = {"bot": CpuMeter({"bot": run.world.bot.proc.pid, "synapse": synapse_pid, "clients": os.getpid()}),
+                      "null": CpuMeter({"null bot": run.null.proc.pid, "synapse": synapse_pid,
+                                        "clients": os.getpid()})}
+            profilers = [Profiler(run.world.bot.proc.pid, args.profile / "bot.txt"),
+                         Profiler(run.null.proc.pid, args.profile / "null.txt")] if args.profile else []
+            windows: dict[str, list[tuple[float, float]]] = {"bot": [], "null": []}
             print(f"bursts: {args.rounds} rounds of {args.users} at once, each side ...", flush=True)
             for round_no in range(args.rounds):
                 deadline.check(f"burst round {round_no}")
                 for side in (sides if round_no % 2 == 0 else sides[::-1]):
+                    meters[side.name].start()
+                    began = time.time()
                     samples[f"{side.name} {side.body}"] += await burst(run.users, side)
+                    windows[side.name].append((began, time.time()))
+                    meters[side.name].stop()
                     await asyncio.sleep(args.pause)
+            for profiler in profilers:
+                profiler.stop()
+            commands = args.rounds * args.users
+            cpu = {side: {name: round(used / commands * 1000, 2) for name, used in meter.used.items()}
+                   for side, meter in meters.items()}
+            print(f"CPU ms per command in the bursts: {cpu}", flush=True)
+            served = {}
+            if run.syn.access_log:
+                await asyncio.sleep(1.0)  # the log is written as requests finish
+                who = {run.world.bot_id: "bot", run.null_id: "null bot"}
+                for name, spans in windows.items():
+                    total: dict[str, dict[str, float]] = {}
+                    for since, until in spans:
+                        for key, entry in requests(run.syn.access_log, since, until, who).items():
+                            into = total.setdefault(key, {"count": 0, "cpu_s": 0.0, "db_s": 0.0})
+                            for field, value in entry.items():
+                                into[field] += value
+                    served[name] = {key: {"per_command": round(e["count"] / commands, 2),
+                                          "cpu_ms_per_command": round(e["cpu_s"] / commands * 1000, 2),
+                                          "db_ms_per_command": round(e["db_s"] / commands * 1000, 2)}
+                                    for key, e in sorted(total.items(), key=lambda kv: -kv[1]["cpu_s"])}
+                    print(f"Synapse's requests in the {name} bursts, per command:", flush=True)
+                    for key, e in served[name].items():
+                        print(f"  {key:<60} {e}", flush=True)
             steps: list[dict[str, Any]] = []
             for i, rate in enumerate(args.rates):
                 for side in (sides if i % 2 == 0 else sides[::-1]):
@@ -201,7 +243,7 @@ async def bench(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                     steps.append(step)
                     print(f"  {step}", flush=True)
                     await asyncio.sleep(args.pause)
-        return {"samples": samples, "steps": steps}
+        return {"samples": samples, "steps": steps, "cpu_ms_per_command": cpu, "synapse_requests": served}
     except BaseException:
         if run.world:
             print(f"--- bot log (tail) ---\n{run.world.bot.log()[-4000:]}", file=sys.stderr)
@@ -236,8 +278,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pause", type=float, default=1.0, help="seconds between rounds and steps")
     parser.add_argument("--sequential-null", action="store_true",
                         help="the null bot answers one command after the other (default: one batch at once)")
+    parser.add_argument("--access-log", action="store_true",
+                        help="Synapse logs every request: their count and cost per command, per side")
+    parser.add_argument("--profile", type=Path, help="py-spy profiles of both bots during the bursts, into this dir")
     parser.add_argument("--out", type=Path, default=RESULTS / "load.json")
     args = parser.parse_args(argv)
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="zvh-load-") as tmp:
         measured = asyncio.run(asyncio.wait_for(bench(args, Path(tmp)), RUN_BUDGET + 10))
@@ -248,7 +295,8 @@ def main(argv: list[str] | None = None) -> int:
               "run_seconds": round(time.monotonic() - started, 1), "unit": "ms", "stats": stats,
               "ratios": ratios, "target": {"p95 ratio at most": TARGET_P95_RATIO,
                                            "met": ratios["p95"] <= TARGET_P95_RATIO},
-              "rates": measured["steps"],
+              "cpu_ms_per_command (bursts)": measured["cpu_ms_per_command"],
+              "synapse_requests (bursts)": measured["synapse_requests"], "rates": measured["steps"],
               "p95_doubles": {side: doubling(measured["steps"], side) for side in ("bot", "null")}}
     print_stats(stats)
     print(f"\nratio p50 {ratios['p50']:.2f}, p95 {ratios['p95']:.2f} "
