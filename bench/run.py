@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import re
+import statistics
 import sys
 import tempfile
 import time
@@ -257,6 +258,19 @@ def ratios(stats: dict[str, dict[str, float]]) -> dict[str, float]:
     return found
 
 
+def paired(samples: dict[str, list[float]]) -> dict[str, float]:
+    """The median over rounds of each command's time over its null bot's in the same round: the commands of a
+    round run within a second of each other, so this holds up better than the ratio of medians when other work
+    on the machine comes and goes."""
+    found = {}
+    for name, values in samples.items():
+        kind = "e2e" if " e2e " in f" {name} " else "plain"
+        base = samples.get(f"{kind} !ping")
+        if base and not name.endswith("!ping"):
+            found[f"{name} / {kind} !ping"] = statistics.median(v / b for v, b in zip(values, base, strict=True))
+    return found
+
+
 def report(args: argparse.Namespace, measured: dict[str, Any], seconds: float) -> dict[str, Any]:
     stats = {name: summary(values) for name, values in measured["samples"].items()}
     found = ratios(stats)
@@ -276,7 +290,8 @@ def report(args: argparse.Namespace, measured: dict[str, Any], seconds: float) -
         "when": stamp(), "machine": machine(),
         "room_version": args.room_version or "synapse default", "suites": list(args.only),
         "rounds": args.rounds, "warmup": args.warmup, "pause_s": args.pause, "run_seconds": round(seconds, 1),
-        "unit": "ms", "stats": stats, "ratios": found, "targets": targets,
+        "unit": "ms", "stats": stats, "ratios": found, "paired_median_ratios": paired(measured["samples"]),
+        "targets": targets,
         "samples_ms": {name: [round(v * 1000, 2) for v in values] for name, values in measured["samples"].items()},
     }
 
@@ -285,6 +300,9 @@ def print_table(result: dict[str, Any]) -> None:
     print_stats(result["stats"])
     print()
     for name, value in result["ratios"].items():
+        print(f"{name:<44}{value:>6.2f}")
+    print("\nmedian of the per-round ratios (paired):")
+    for name, value in result["paired_median_ratios"].items():
         print(f"{name:<44}{value:>6.2f}")
     print()
     for kind, target in result["targets"].items():

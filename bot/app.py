@@ -33,8 +33,9 @@ ROOMS_VERSION, CURRENT_ROOMS = "rooms_version", "2"  # 2: the bot alone redacts 
 ACCESS_TOKEN = "access_token"
 LONG_POLL_MS = 30_000
 # Before the next long poll, give the replies of this batch a head start: on a single-process homeserver a
-# new /sync competes with them. Only the answers: the ✅ reactions go out while the bot reads on. Bounded, so a
-# long outbox (or an outage) never holds up new commands for long.
+# new /sync competes with them (and the bot's own sync returns at once with its own answers: waiting for the ✅
+# too makes that one sync, not two; bench/run.py). Bounded, so a long outbox (or an outage) never holds up new
+# commands for long.
 REPLY_HEAD_START_S = 1.0
 BACKFILL_PAGES = 20
 DRAIN_S = 10.0  # on SIGTERM: time the outbox gets to send what is queued
@@ -249,7 +250,7 @@ class Bot:
         failures = 0
         while True:
             try:
-                await asyncio.wait_for(self.executor.answered.wait(), REPLY_HEAD_START_S)
+                await asyncio.wait_for(self.executor.idle.wait(), REPLY_HEAD_START_S)
             except TimeoutError:
                 pass
             response = await self.client.sync(timeout=await self._poll_timeout_ms() if token else 0,

@@ -36,7 +36,6 @@ class Executor:
         self.config = config
         self._wake = asyncio.Event()
         self.idle = asyncio.Event()  # set while nothing is due
-        self.answered = asyncio.Event()  # set while nothing but reactions is due: every answer has gone out
         self.performed = 0
         self._room_version: str | None = None
 
@@ -47,7 +46,6 @@ class Executor:
 
     def wake(self) -> None:
         self.idle.clear()
-        self.answered.clear()
         self._wake.set()
 
     async def run(self) -> None:
@@ -55,7 +53,7 @@ class Executor:
         homeserver call holds up its own room (or invitation) only, never the answers to everyone else. Answers
         go before reactions: when many commands come at once, every room's answer is sent before the ✅ of any
         (the order within a room stays as it was written)."""
-        busy: dict[str, str] = {}  # lane -> the kind of item being performed there
+        busy: set[str] = set()  # lanes with an item being performed
         running: set[asyncio.Task] = set()  # held here: the event loop keeps only weak references to tasks
         while True:
             self._wake.clear()
@@ -70,22 +68,20 @@ class Executor:
                     if item is not None:
                         started.append(item)
             for item in started:
-                busy[item.lane] = item.kind
+                busy.add(item.lane)
                 task = asyncio.create_task(self._perform_in_lane(item, busy))
                 running.add(task)
                 task.add_done_callback(running.discard)
             if not busy and not due:
                 self.idle.set()
-            if all(kind == "react" for kind in busy.values()) and all(h.kind == "react" for h in due):
-                self.answered.set()
             waiting = [h.not_before for h in heads if h.not_before and h.not_before > now]
             await self._sleep_until(min(waiting) if waiting else None)
 
-    async def _perform_in_lane(self, item: OutboxItem, busy: dict[str, str]) -> None:
+    async def _perform_in_lane(self, item: OutboxItem, busy: set[str]) -> None:
         try:
             await self.perform(item)
         finally:
-            busy.pop(item.lane, None)
+            busy.discard(item.lane)
             self.wake()
 
     async def _sleep_until(self, retry_at: str | None) -> None:
