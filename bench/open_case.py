@@ -82,7 +82,7 @@ def space_of(world: World) -> str | None:
 
 async def bench(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     deadline = Deadline(RUN_BUDGET)
-    syn = BenchSynapse(workdir / "synapse")
+    syn = BenchSynapse(workdir / "synapse", access_log=args.access_log is not None)
     world: World | None = None
     users: list[LightUser] = []
     try:
@@ -162,6 +162,8 @@ async def bench(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         if world:
             await world.close()
         syn.stop()
+        if syn.access_log and syn.access_log.exists():
+            args.access_log.write_text(syn.access_log.read_text())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -171,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=1, help="rounds not counted (the first makes the space)")
     parser.add_argument("--settle", type=float, default=1.5, help="seconds after a bot round (default 1.5)")
     parser.add_argument("--pause", type=float, default=0.5, help="seconds after a createRoom round")
+    parser.add_argument("--access-log", type=Path, help="keep Synapse's access log (every request) in this file")
     parser.add_argument("--out", type=Path, default=RESULTS / "open_case.json")
     args = parser.parse_args(argv)
     started = time.monotonic()
