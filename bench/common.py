@@ -24,10 +24,11 @@ class BenchSynapse(LocalSynapse):
     """LocalSynapse with `default_room_version` optionally pinned (None: Synapse's own default, 12 on 1.163),
     to compare room versions (`--room-version 11`)."""
 
-    def __init__(self, workdir: Path, room_version: str | None = None, access_log: bool = False) -> None:
+    def __init__(self, workdir: Path, room_version: str | None = None, access_log: bool = False,
+                 port: int | None = None) -> None:
         """access_log: every request with its requester and the CPU and database time Synapse spent on it, in
-        access.log (see `requests`)."""
-        super().__init__(workdir)
+        access.log (see `requests`). port: a kept homeserver's own (the bot's config names it)."""
+        super().__init__(workdir, port=port)
         self.room_version = room_version
         self.access_log = workdir / "access.log" if access_log else None
 

@@ -1,7 +1,7 @@
 """Under load: many users sending commands at once, each in their own case room, against the null bot in as many
 rooms, on one throwaway Synapse, in one run.
 
-    python -m bench.load [--users 50] [--rounds 10] [--rates 2,5,10,20,30,45,60] [--step 8]
+    python -m bench.load [--users 50] [--rounds 10] [--rates 2,4,8,12,16,20,25,30,40] [--step 8] [--least 48]
 
 Setup: `--users` accounts, each a partner member of a case of their own. The cases are stored through the bot's
 storage API as `!triage ... opschalen` stores them, with the room creation in the outbox; the bot (plain case
@@ -12,9 +12,9 @@ one after the other). Users are light clients (bench/light.py): each long-polls 
 1. Bursts: every user sends `!casus` (the bot) or `!ping` (the null bot) at the same moment; the time of each is
    from its send to its answer in that user's sync. Bot and null bot alternate, round by round (the first side
    alternates too); after a bot round the ✅ reactions are awaited (untimed), so each round starts idle.
-2. Rates: commands at a steady rate (commands per second, spread over the users in turn) for `--step` seconds,
-   rate after rate, bot and null bot alternating at each rate. The p95 at each rate, against the p95 at the lowest:
-   the rate at which it doubles is reported for both.
+2. Rates: commands at a steady rate (commands per second, spread over the users in turn) for `--step` seconds
+   (at least `--least` commands), rate after rate, bot and null bot alternating at each rate. The p95 at each
+   rate, against the p95 at the lowest: the rate at which it doubles is reported for both.
 Target: p95 ratio (bursts) at most 1.25.
 """
 from __future__ import annotations
@@ -105,9 +105,10 @@ async def burst(users: list[LightUser], side: Side) -> list[float]:
     return list(await asyncio.gather(*(answer(u, room, side, side.reaction) for u, room in pairs)))
 
 
-async def at_rate(users: list[LightUser], side: Side, rate: float, seconds: float) -> dict[str, Any]:
-    """Open loop: a command every 1/rate s, whatever the answers do; then wait for all of them."""
-    count = max(1, round(rate * seconds))
+async def at_rate(users: list[LightUser], side: Side, rate: float, seconds: float, least: int) -> dict[str, Any]:
+    """Open loop: a command every 1/rate s, whatever the answers do, for `seconds` (and at least `least`
+    commands, so a low rate has a p95 worth the name); then wait for all of them."""
+    count = max(least, round(rate * seconds))
     began = time.perf_counter()
     tasks = []
     for k in range(count):
@@ -239,7 +240,7 @@ async def bench(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             for i, rate in enumerate(args.rates):
                 for side in (sides if i % 2 == 0 else sides[::-1]):
                     deadline.check(f"rate {rate}")
-                    step = {"side": side.name, **await at_rate(run.users, side, rate, args.step)}
+                    step = {"side": side.name, **await at_rate(run.users, side, rate, args.step, args.least)}
                     steps.append(step)
                     print(f"  {step}", flush=True)
                     await asyncio.sleep(args.pause)
@@ -272,9 +273,10 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=10, help="burst rounds per side (default 10)")
-    parser.add_argument("--rates", default="2,5,10,20,30,45,60",
+    parser.add_argument("--rates", default="2,4,8,12,16,20,25,30,40",
                         type=lambda s: [float(x) for x in s.split(",") if x], help="commands per second")
     parser.add_argument("--step", type=float, default=8.0, help="seconds at each rate (default 8)")
+    parser.add_argument("--least", type=int, default=48, help="commands at each rate at least (default 48)")
     parser.add_argument("--pause", type=float, default=1.0, help="seconds between rounds and steps")
     parser.add_argument("--sequential-null", action="store_true",
                         help="the null bot answers one command after the other (default: one batch at once)")

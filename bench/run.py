@@ -33,8 +33,10 @@ import nio
 from bench.common import (
     RESULTS,
     BenchSynapse,
+    CpuMeter,
     Deadline,
     Process,
+    Profiler,
     machine,
     null_bot,
     print_stats,
@@ -162,6 +164,14 @@ class Run:
         process.start()
         return process
 
+    def pids(self) -> dict[str, int]:
+        """The processes that answer, and the homeserver, by name."""
+        found = {f"{kind} bot": w.bot.proc.pid for kind, w in self.worlds.items() if w.bot.proc}
+        found.update({p.log_path.stem: p.proc.pid for p in self.processes if p.proc})
+        if self.syn._proc:
+            found["synapse"] = self.syn._proc.pid
+        return found
+
     async def setup(self, suites: tuple[str, ...]) -> dict[str, Target]:
         syn, workdir = self.syn, self.workdir
         targets: dict[str, Target] = {}
@@ -228,8 +238,15 @@ async def bench(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         order = list(targets)
         total = args.warmup + args.rounds
         print(f"measuring {len(order)} commands: {args.warmup} warm-up + {args.rounds} rounds ...", flush=True)
+        meter = CpuMeter(run.pids())
+        profilers: list[Profiler] = []
         for round_no in range(total):
             deadline.check(f"round {round_no} of {total}")
+            if round_no == args.warmup:
+                meter.start()
+                if args.profile:
+                    profilers = [Profiler(pid, args.profile / f"{name.replace(' ', '-')}.txt")
+                                 for name, pid in run.pids().items() if name != "synapse"]
             # Rotate which command goes first, so none always follows the same one.
             shift = round_no % len(order)
             for name in order[shift:] + order[:shift]:
@@ -237,7 +254,11 @@ async def bench(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                 if round_no >= args.warmup:
                     samples[name].append(elapsed)
                 await asyncio.sleep(args.pause)
-        return {"samples": samples}
+        meter.stop()
+        for profiler in profilers:
+            profiler.stop()
+        return {"samples": samples, "cpu_ms_per_round": {name: round(used / args.rounds * 1000, 2)
+                                                         for name, used in meter.used.items()}}
     except BaseException:
         print(run.logs(), file=sys.stderr)
         raise
@@ -291,6 +312,7 @@ def report(args: argparse.Namespace, measured: dict[str, Any], seconds: float) -
         "room_version": args.room_version or "synapse default", "suites": list(args.only),
         "rounds": args.rounds, "warmup": args.warmup, "pause_s": args.pause, "run_seconds": round(seconds, 1),
         "unit": "ms", "stats": stats, "ratios": found, "paired_median_ratios": paired(measured["samples"]),
+        "cpu_ms_per_round": measured["cpu_ms_per_round"],
         "targets": targets,
         "samples_ms": {name: [round(v * 1000, 2) for v in values] for name, values in measured["samples"].items()},
     }
@@ -301,6 +323,7 @@ def print_table(result: dict[str, Any]) -> None:
     print()
     for name, value in result["ratios"].items():
         print(f"{name:<44}{value:>6.2f}")
+    print(f"\nCPU ms per round (each bot answers its commands once a round): {result['cpu_ms_per_round']}")
     print("\nmedian of the per-round ratios (paired):")
     for name, value in result["paired_median_ratios"].items():
         print(f"{name:<44}{value:>6.2f}")
@@ -323,12 +346,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="which of plain, e2e, peer (default all)")
     parser.add_argument("--room-version", default="",
                         help="pin Synapse's default room version (default: Synapse's own)")
+    parser.add_argument("--profile", type=Path, help="py-spy profiles of every bot during the rounds, into this dir")
     parser.add_argument("--out", type=Path, default=RESULTS / "latest.json")
     args = parser.parse_args(argv)
     if args.rounds < 1 or args.warmup < 0:
         parser.error("--rounds must be at least 1 and --warmup at least 0")
     if not set(args.only) <= set(SUITES) or not args.only:
         parser.error(f"--only takes some of {', '.join(SUITES)}")
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
     if "peer" in args.only and find_peer() is None:
         print("matrix-reminder-bot is not installed (./zvh bench installs it into .peer-venv): no peer",
               file=sys.stderr)

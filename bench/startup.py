@@ -195,8 +195,9 @@ async def restart(world: World, focus_room: str, n: int) -> dict[str, Any]:
 
 async def bench(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     deadline = Deadline(RUN_BUDGET)
-    syn = BenchSynapse(workdir / "synapse")
     saved_path = workdir / "region.json"
+    port = json.loads(saved_path.read_text())["port"] if saved_path.exists() else None
+    syn = BenchSynapse(workdir / "synapse", port=port)
     world: World | None = None
     try:
         print("starting Synapse ...", flush=True)
@@ -206,16 +207,16 @@ async def bench(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             print(f"reusing the region in {workdir}", flush=True)
         else:
             world, info = await make_region(args, syn, workdir, deadline)
-            save_world(world, saved_path, info)
+            save_world(world, saved_path, {**info, "port": syn.port})
         runs = []
         for n in range(args.restarts):
             deadline.check(f"restart {n}")
             runs.append(await restart(world, info["focus_room"], n))
             print(f"restart {n}: {runs[-1]}", flush=True)
-        return {"runs": runs, **{k: v for k, v in info.items() if k != "focus_room"}}
+        return {"runs": runs, **{k: v for k, v in info.items() if k not in ("focus_room", "port")}}
     except BaseException:
         if world:
-            print(f"--- bot log (tail) ---\n{world.bot.log()[-4000:]}", file=sys.stderr)
+            print(f"--- bot log (tail) ---\n{world.bot.log()[-3000:]}", file=sys.stderr)
         raise
     finally:
         if world:
