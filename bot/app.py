@@ -312,7 +312,7 @@ class Bot:
                                                                                   self._encrypted(room_id)):
             crash_point("after_handle")
             self.executor.wake()
-            await self.scheduler.refresh()  # the command may have scheduled something sooner
+            await self.scheduler.added()  # the command may have scheduled something sooner
         elif event.get("type") == "m.reaction" and await self.handler.reaction(room_id, event):
             self.executor.wake()
         elif event.get("type") == "m.room.member" and await self._member_changed(room_id, event):
