@@ -150,7 +150,7 @@ class Run:
     def __init__(self, args: argparse.Namespace, workdir: Path) -> None:
         self.args = args
         self.workdir = workdir
-        self.syn = BenchSynapse(workdir / "synapse", args.room_version or None)
+        self.syn = BenchSynapse(workdir / "synapse", args.room_version or None, access_log=bool(args.keep_logs))
         self.worlds: dict[str, World] = {}
         self.processes: list[Process] = []
 
@@ -264,6 +264,10 @@ async def bench(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         raise
     finally:
         await run.close()
+        if args.keep_logs:
+            args.keep_logs.mkdir(parents=True, exist_ok=True)
+            for log in workdir.rglob("*.log"):
+                (args.keep_logs / "-".join(log.relative_to(workdir).parts)).write_bytes(log.read_bytes())
 
 
 def ratios(stats: dict[str, dict[str, float]]) -> dict[str, float]:
@@ -347,6 +351,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--room-version", default="",
                         help="pin Synapse's default room version (default: Synapse's own)")
     parser.add_argument("--profile", type=Path, help="py-spy profiles of every bot during the rounds, into this dir")
+    parser.add_argument("--keep-logs", type=Path,
+                        help="copy every log (bots, homeserver, its access log) into this dir")
     parser.add_argument("--out", type=Path, default=RESULTS / "latest.json")
     args = parser.parse_args(argv)
     if args.rounds < 1 or args.warmup < 0:
