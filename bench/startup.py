@@ -99,13 +99,16 @@ def save_world(world: World, path: Path, extra: dict[str, Any]) -> None:
                                indent=2))
 
 
+INFO = ("focus_room", "focus_case", "rooms_s", "region_s", "region")  # what a kept region tells a run (no secrets)
+
+
 def load_world(syn: BenchSynapse, workdir: Path, path: Path) -> tuple[World, dict[str, Any]]:
     saved = json.loads(path.read_text())
     config_path = Path(saved["config_path"])
     world = World(syn, workdir, saved["bot_id"], saved["bot_password"], saved["ids"], saved["tokens"],
                   saved["screening_room"], BotProcess(config_path, workdir / "bot.log"), config_path,
                   encrypted=saved["encrypted"])
-    return world, saved
+    return world, {key: saved[key] for key in INFO}
 
 
 async def make_region(args: argparse.Namespace, syn: BenchSynapse, workdir: Path, deadline: Deadline
@@ -213,7 +216,7 @@ async def bench(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             deadline.check(f"restart {n}")
             runs.append(await restart(world, info["focus_room"], n))
             print(f"restart {n}: {runs[-1]}", flush=True)
-        return {"runs": runs, **{k: v for k, v in info.items() if k not in ("focus_room", "port")}}
+        return {"runs": runs, **{k: v for k, v in info.items() if k != "focus_room"}}
     except BaseException:
         if world:
             print(f"--- bot log (tail) ---\n{world.bot.log()[-3000:]}", file=sys.stderr)
