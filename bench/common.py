@@ -1,6 +1,7 @@
 """What the benchmarks share: the homeserver, the baseline and peer bots as processes, statistics and the report."""
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import os
@@ -9,7 +10,9 @@ import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -130,6 +133,13 @@ def print_stats(stats: dict[str, dict[str, float]]) -> None:
     for name, s in stats.items():
         print(f"{name:<{width}}{s['n']:>6}{s['p50']:>10.1f}{s['p95']:>10.1f}{s['mean']:>10.1f}{s['min']:>10.1f}"
               f"{s['max']:>10.1f}")
+
+
+def in_tmp(prefix: str, bench: Callable[[Path], Awaitable[Any]], budget: float) -> Any:
+    """A benchmark in a throwaway directory, bounded as a whole: a step that hangs ends the run (its own finally,
+    which stops the homeserver and the bots, still runs)."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        return asyncio.run(asyncio.wait_for(bench(Path(tmp)), budget))
 
 
 class Deadline:

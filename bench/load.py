@@ -24,7 +24,6 @@ import asyncio
 import os
 import random
 import sys
-import tempfile
 import time
 import uuid
 from datetime import datetime, timezone
@@ -38,6 +37,7 @@ from bench.common import (
     Deadline,
     Process,
     Profiler,
+    in_tmp,
     machine,
     null_bot,
     percentile,
@@ -288,8 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.profile:
         args.profile.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="zvh-load-") as tmp:
-        measured = asyncio.run(asyncio.wait_for(bench(args, Path(tmp)), RUN_BUDGET + 10))
+    measured = in_tmp("zvh-load-", lambda tmp: bench(args, tmp), RUN_BUDGET + 10)
     stats = {name: summary(values) for name, values in measured["samples"].items()}
     ratios = {q: stats["bot !casus"][q] / stats["null !ping"][q] for q in ("p50", "p95")}
     result = {"when": stamp(), "machine": machine(), "users": args.users, "rounds": args.rounds,

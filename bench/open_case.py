@@ -23,7 +23,6 @@ import asyncio
 import random
 import sqlite3
 import sys
-import tempfile
 import time
 import tomllib
 import uuid
@@ -31,7 +30,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from bench.common import RESULTS, BenchSynapse, Deadline, machine, print_stats, stamp, summary, write_result
+from bench.common import RESULTS, BenchSynapse, Deadline, in_tmp, machine, print_stats, stamp, summary, write_result
 from bench.light import LightUser, session
 from bench.region import bump_referral_counter, referral_fields
 from bot import rooms
@@ -177,8 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS / "open_case.json")
     args = parser.parse_args(argv)
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="zvh-open-") as tmp:
-        measured = asyncio.run(asyncio.wait_for(bench(args, Path(tmp)), RUN_BUDGET + 10))
+    measured = in_tmp("zvh-open-", lambda tmp: bench(args, tmp), RUN_BUDGET + 10)
     stats = {name: summary(values) for name, values in measured["samples"].items()}
     ratios = {q: stats["bot !triage opschalen"][q] / stats["client createRoom"][q] for q in ("p50", "p95")}
     result = {"when": stamp(), "machine": machine(), "rounds": args.rounds, "warmup": args.warmup,

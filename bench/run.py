@@ -21,7 +21,6 @@ import asyncio
 import re
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass
@@ -37,6 +36,7 @@ from bench.common import (
     Deadline,
     Process,
     Profiler,
+    in_tmp,
     machine,
     null_bot,
     print_stats,
@@ -367,9 +367,7 @@ def main(argv: list[str] | None = None) -> int:
         args.only = [s for s in args.only if s != "peer"]
 
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="zvh-bench-") as tmp:
-        # Bounded as a whole too: a step that hangs ends the run (the stops in bench's finally still run).
-        measured = asyncio.run(asyncio.wait_for(bench(args, Path(tmp)), RUN_BUDGET + 10))
+    measured = in_tmp("zvh-bench-", lambda tmp: bench(args, tmp), RUN_BUDGET + 10)
     result = report(args, measured, time.monotonic() - started)
     print_table(result)
     write_result(args.out, result)
