@@ -1,7 +1,7 @@
 """Reply latency of the real bot against a null bot (and a peer), plain and end-to-end encrypted, on one throwaway
 local Synapse, in one run.
 
-    python -m bench.run [--rounds N] [--warmup W] [--only plain,e2e,peer]
+    python -m bench.run [--rounds N] [--warmup W] [--only plain,e2e,peer] [--profile DIR] [--keep-logs DIR]
 
 Measures, from the client's point of view, the time from sending a command until the bot's reply event arrives
 in the sender's own sync:
@@ -12,7 +12,9 @@ in the sender's own sync:
 - peer: `!remindme` to matrix-reminder-bot (bench/peer.py) in a plain and in an encrypted room, against the same
   null bots.
 All commands are interleaved round by round, in a rotating order, so drift of the machine hits all of them alike.
-Prints p50 / p95 / mean and the ratios to the null bot; writes bench/results/latest.json.
+Prints p50 / p95 / mean, the ratios to the null bot, the median of the per-round ratios and the CPU each process
+used per round; writes bench/results/latest.json. `--profile DIR`: py-spy profiles of every bot; `--keep-logs DIR`:
+every log, Synapse's access log (each request with its CPU and database time) too.
 """
 from __future__ import annotations
 
