@@ -35,7 +35,9 @@ ROOMS_VERSION, CURRENT_ROOMS = "rooms_version", "2"  # 2: the bot alone redacts 
 ACCESS_TOKEN = "access_token"
 LONG_POLL_MS = 30_000
 # Before the next long poll, give the replies of this batch a head start: on a single-process homeserver a
-# new /sync competes with them. Bounded, so a long outbox (or an outage) never holds up new commands for long.
+# new /sync competes with them (and the bot's own sync returns at once with its own answers: waiting for the ✅
+# too makes that one sync, not two; bench/run.py). Bounded, so a long outbox (or an outage) never holds up new
+# commands for long.
 REPLY_HEAD_START_S = 1.0
 BACKFILL_PAGES = 20
 DRAIN_S = 10.0  # on SIGTERM: time the outbox gets to send what is queued
@@ -229,6 +231,7 @@ class Bot:
         # Reminders that fell due while the bot was down go out now, before new commands are read.
         await self.scheduler.start()
         await self.scheduler.fire_due()
+        log.info("started; reading messages")
         syncer = asyncio.create_task(self._sync_loop(), name="sync")
         clock = asyncio.create_task(self.clock.watch(self.scheduler.clock_changed), name="clock")
         stop = asyncio.create_task(self._stopping.wait())
@@ -345,7 +348,7 @@ class Bot:
                                                                                   self._encrypted(room_id)):
             crash_point("after_handle")
             self.executor.wake()
-            await self.scheduler.refresh()  # the command may have scheduled something sooner
+            await self.scheduler.added()  # the command may have scheduled something sooner
         elif event.get("type") == "m.reaction" and await self.handler.reaction(room_id, event):
             self.executor.wake()
         elif event.get("type") == "m.room.member" and await self._member_changed(room_id, event):

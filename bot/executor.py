@@ -52,31 +52,38 @@ class Executor:
 
     async def run(self) -> None:
         """Each lane's first item as soon as it is due, up to CONCURRENT at once: one slow or rate-limited
-        homeserver call holds up its own room (or invitation) only, never the answers to everyone else."""
-        busy: dict[str, asyncio.Task] = {}
+        homeserver call holds up its own room (or invitation) only, never the answers to everyone else. Answers
+        go before reactions: when many commands come at once, every room's answer is sent before the ✅ of any
+        (the order within a room stays as it was written)."""
+        busy: set[str] = set()  # lanes with an item being performed
+        running: set[asyncio.Task] = set()  # held here: the event loop keeps only weak references to tasks
         while True:
             self._wake.clear()
             now = iso(datetime.now(timezone.utc))  # retry delays are transport time: real time
             async with self.db.transaction() as tx:
                 heads = [h for h in await outbox.heads(tx) if h.lane not in busy]
-                due = [h for h in heads if h.not_before is None or h.not_before <= now]
+                due = sorted((h for h in heads if h.not_before is None or h.not_before <= now),
+                             key=lambda h: (h.kind == "react", h.id))
                 started = []
                 for head in due[:max(0, CONCURRENT - len(busy))]:
                     item = await outbox.get(tx, head.id)
                     if item is not None:
                         started.append(item)
             for item in started:
-                busy[item.lane] = asyncio.create_task(self._perform_in_lane(item, busy))
+                busy.add(item.lane)
+                task = asyncio.create_task(self._perform_in_lane(item, busy))
+                running.add(task)
+                task.add_done_callback(running.discard)
             if not busy and not due:
                 self.idle.set()
             waiting = [h.not_before for h in heads if h.not_before and h.not_before > now]
             await self._sleep_until(min(waiting) if waiting else None)
 
-    async def _perform_in_lane(self, item: OutboxItem, busy: dict[str, asyncio.Task]) -> None:
+    async def _perform_in_lane(self, item: OutboxItem, busy: set[str]) -> None:
         try:
             await self.perform(item)
         finally:
-            busy.pop(item.lane, None)
+            busy.discard(item.lane)
             self.wake()
 
     async def _sleep_until(self, retry_at: str | None) -> None:
