@@ -128,8 +128,7 @@ async def final_report(ctx: Context, case_id: str) -> tuple[str, bytes, str]:
     """The case's course, rendered once and archived: what the archive holds, its hash and the posted file agree."""
     case = await cases.require(ctx.tx, case_id)
     referral = await referrals.get(ctx.tx, case_id)
-    held = [m for m in await meetings.between(ctx.tx, ctx.now - timedelta(days=36500), ctx.now)
-            if m.case_id == case_id]
+    held = await meetings.held(ctx.tx, case_id, ctx.now)
     version = 1 + sum(1 for d in await archive.listing(ctx.tx, case_id) if d["kind"] == FINAL_REPORT)
     title = f"Eindverslag {case_id}" + (f" ({version})" if version > 1 else "")
     filename = f"eindverslag-{case_id}" + (f"-{version}" if version > 1 else "") + ".pdf"

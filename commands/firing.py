@@ -2,6 +2,7 @@
 The action chase, the digest and retention have their own modules; reminders set with !herinner fire here."""
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from commands import arrangements, chase, closure, digest, evaluation, question_chase, report, retention
@@ -49,31 +50,10 @@ class Firing:
         self.intents: list[Intent] = []
 
     async def run(self) -> list[Intent]:
-        kind = self.item.kind
-        if kind in schedule.ACTION_KINDS:
-            await chase.fire(self)
-        elif kind in schedule.REMINDER_KINDS:
+        if self.item.kind in schedule.REMINDER_KINDS:
             await self._reminder()
-        elif kind == Kind.DIGEST:
-            await digest.fire(self)
-        elif kind == Kind.RETENTION:
-            await retention.fire(self)
-        elif kind in schedule.MEETING_KINDS:
-            await meeting_commands.remind(self)
-        elif kind == Kind.MEMBERS_OUT:
-            await closure.members_out(self)
-        elif kind == Kind.MONITORING_END:
-            await closure.monitoring_end(self)
-        elif kind == Kind.EVALUATION:
-            await evaluation.remind(self)
-        elif kind == Kind.ARRANGEMENT_REMINDER:
-            await arrangements.remind(self)
-        elif kind == Kind.ARRANGEMENT_END:
-            await arrangements.end(self)
-        elif kind == Kind.QUESTION_CHASE:
-            await question_chase.fire(self)
-        elif kind in (Kind.REPORT_MONTHLY, Kind.REPORT_YEARLY):
-            await report.fire(self)
+        elif fire := FIRES.get(self.item.kind):
+            await fire(self)
         return self.intents
 
     # ---- reminders set by users --------------------------------------------------------------------------------
@@ -115,3 +95,20 @@ async def ensure_recurring(tx: Tx, now: datetime, config: Config) -> None:
     if not await schedule.pending(tx, Kind.RETENTION):
         await schedule.add(tx, retention.next_retention(local), Kind.RETENTION)
     await report.ensure_scheduled(tx, now, config)
+
+
+# What each kind of scheduled item does when it falls due (reminders set by users are fired here, above).
+FIRES: dict[Kind, Callable[[Firing], Awaitable[None]]] = {
+    **dict.fromkeys(schedule.ACTION_KINDS, chase.fire),
+    **dict.fromkeys(schedule.MEETING_KINDS, meeting_commands.remind),
+    Kind.DIGEST: digest.fire,
+    Kind.RETENTION: retention.fire,
+    Kind.MEMBERS_OUT: closure.members_out,
+    Kind.MONITORING_END: closure.monitoring_end,
+    Kind.EVALUATION: evaluation.remind,
+    Kind.ARRANGEMENT_REMINDER: arrangements.remind,
+    Kind.ARRANGEMENT_END: arrangements.end,
+    Kind.QUESTION_CHASE: question_chase.fire,
+    Kind.REPORT_MONTHLY: report.fire,
+    Kind.REPORT_YEARLY: report.fire,
+}

@@ -181,6 +181,13 @@ async def decisions_between(tx: Tx, case_id: str, since: datetime | None, until:
     return [Decision(r["number"], r["meeting_number"], r["text"], r["decided_by"], r["at"]) for r in rows]
 
 
+async def held(tx: Tx, case_id: str, now: datetime) -> list[Meeting]:
+    """The case's planned tables that have begun, oldest first."""
+    rows = await tx.all("SELECT * FROM meetings WHERE case_id = ? AND status = ? AND starts_at <= ? "
+                        "ORDER BY starts_at", (case_id, PLANNED, iso(now)))
+    return [Meeting.from_row(r) for r in rows]
+
+
 async def upcoming(tx: Tx, case_id: str, now: datetime) -> list[Meeting]:
     rows = await tx.all("SELECT * FROM meetings WHERE case_id = ? AND status = ? AND starts_at > ? "
                         "ORDER BY starts_at", (case_id, PLANNED, iso(now)))

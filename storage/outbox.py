@@ -70,27 +70,6 @@ async def get(tx: Tx, item_id: int) -> OutboxItem | None:
         return None
 
 
-async def next_open(tx: Tx, now: str) -> OutboxItem | None:
-    """The first item due. One that cannot even be read (its payload is not JSON) is marked failed on the spot:
-    one bad row never blocks the rest."""
-    while True:
-        row = await tx.one(
-            "SELECT * FROM outbox WHERE state IN ('pending', 'attempted') "
-            "AND (not_before IS NULL OR not_before <= ?) ORDER BY id LIMIT 1",
-            (now,),
-        )
-        if row is None:
-            return None
-        try:
-            return OutboxItem.from_row(row)
-        except (ValueError, TypeError):
-            await mark_failed(tx, row["id"], "unreadable payload")
-
-
-async def earliest_retry(tx: Tx) -> str | None:
-    return await tx.value("SELECT MIN(not_before) FROM outbox WHERE state IN ('pending', 'attempted')")
-
-
 async def mark_attempted(tx: Tx, item_id: int) -> None:
     """Set before a call that the homeserver cannot de-duplicate (createRoom): a retry must look first."""
     await tx.execute(
