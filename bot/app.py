@@ -6,7 +6,6 @@ import logging
 import os
 import random
 import signal
-import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -19,8 +18,7 @@ from bot.faults import crash_point
 from bot.handler import Handler
 from bot.matrix import BotClient, KeyRequests, Matrix, MatrixError, exchange_keys
 from bot.scheduler import Scheduler
-from commands import personal_details
-from core import render
+from core import annotator, render
 from core.clock import process_clock
 from core.config import Config
 from core.intents import Intent, JoinRoom, LeaveRoom, RawEvent, RoomMessage, UpdateCaseState
@@ -80,9 +78,8 @@ class Bot:
 
     async def start(self) -> None:
         render.set_timezone(self.config.tz)
-        if self.config.desk.preload:  # the personal-details check's tables, off the event loop, so no asker waits;
-            # a daemon thread: a stop never waits for the load to finish (seconds, more on a busy machine)
-            threading.Thread(target=personal_details.load, name="personal-details-load", daemon=True).start()
+        if self.config.desk.preload:  # the personal-details check's worker loads now, so no asker waits for it
+            annotator.start()
         os.umask(0o077)  # everything the bot writes (database, crypto store, backups, exports) is its own
         self.db = await Database.open(self.config.bot.database)
         mc = self.config.matrix
