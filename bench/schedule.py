@@ -21,6 +21,7 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from bench.region import bench_config
 from bot.scheduler import Scheduler
 from core.clock import Clock
 from core.config import Config
@@ -32,10 +33,7 @@ TARGET_P99_LATE_S = 1.0
 
 
 def config(db_path: Path) -> Config:
-    return Config.model_validate({
-        "matrix": {"homeserver": "http://127.0.0.1:1", "user_id": "@bot:bench.local", "password": "x"},
-        "bot": {"database": str(db_path), "screening_room": "!screening:bench.local", "municipalities": ["Delft"]},
-    })
+    return bench_config(db_path)  # the region's (bench/region.py): a pickle key and partners, no homeserver
 
 
 async def seed(db: Database, items: int, cases: int, burst: int, due_burst: datetime, spread: float) -> None:

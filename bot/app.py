@@ -6,7 +6,6 @@ import logging
 import os
 import random
 import signal
-import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -19,8 +18,7 @@ from bot.faults import crash_point
 from bot.handler import Handler
 from bot.matrix import BotClient, KeyRequests, Matrix, MatrixError, exchange_keys
 from bot.scheduler import Scheduler
-from commands import personal_details
-from core import render
+from core import annotator, render
 from core.clock import process_clock
 from core.config import Config
 from core.intents import Intent, JoinRoom, LeaveRoom, RawEvent, RoomMessage, UpdateCaseState
@@ -35,7 +33,9 @@ ROOMS_VERSION, CURRENT_ROOMS = "rooms_version", "2"  # 2: the bot alone redacts 
 ACCESS_TOKEN = "access_token"
 LONG_POLL_MS = 30_000
 # Before the next long poll, give the replies of this batch a head start: on a single-process homeserver a
-# new /sync competes with them. Bounded, so a long outbox (or an outage) never holds up new commands for long.
+# new /sync competes with them (and the bot's own sync returns at once with its own answers: waiting for the ✅
+# too makes that one sync, not two; bench/run.py). Bounded, so a long outbox (or an outage) never holds up new
+# commands for long.
 REPLY_HEAD_START_S = 1.0
 BACKFILL_PAGES = 20
 DRAIN_S = 10.0  # on SIGTERM: time the outbox gets to send what is queued
@@ -78,9 +78,8 @@ class Bot:
 
     async def start(self) -> None:
         render.set_timezone(self.config.tz)
-        if self.config.desk.preload:  # the personal-details check's tables, off the event loop, so no asker waits;
-            # a daemon thread: a stop never waits for the load to finish (seconds, more on a busy machine)
-            threading.Thread(target=personal_details.load, name="personal-details-load", daemon=True).start()
+        if self.config.desk.preload:  # the personal-details check's worker loads now, so no asker waits for it
+            annotator.start()
         os.umask(0o077)  # everything the bot writes (database, crypto store, backups, exports) is its own
         self.db = await Database.open(self.config.bot.database)
         mc = self.config.matrix
@@ -229,6 +228,7 @@ class Bot:
         # Reminders that fell due while the bot was down go out now, before new commands are read.
         await self.scheduler.start()
         await self.scheduler.fire_due()
+        log.info("started; reading messages")
         syncer = asyncio.create_task(self._sync_loop(), name="sync")
         clock = asyncio.create_task(self.clock.watch(self.scheduler.clock_changed), name="clock")
         stop = asyncio.create_task(self._stopping.wait())
@@ -345,7 +345,7 @@ class Bot:
                                                                                   self._encrypted(room_id)):
             crash_point("after_handle")
             self.executor.wake()
-            await self.scheduler.refresh()  # the command may have scheduled something sooner
+            await self.scheduler.added()  # the command may have scheduled something sooner
         elif event.get("type") == "m.reaction" and await self.handler.reaction(room_id, event):
             self.executor.wake()
         elif event.get("type") == "m.room.member" and await self._member_changed(room_id, event):

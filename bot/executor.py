@@ -19,15 +19,39 @@ from core.intents import AddToSpace, DirectMessage, Intent, InviteToCase, LeaveR
 from core.messages import Msg
 from storage import audit, cases, dossier, events, outbox, users
 from storage.db import Database, Tx, iso
-from storage.outbox import OutboxItem
+from storage.outbox import Head, OutboxItem
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = 60.0  # a homeserver back after an outage is used within a minute
 CONCURRENT = 8  # lanes worked at once
 REMOTE_JOIN_TRIES = 5  # a join refused by the inviting server is tried again for some seconds (see _do_join)
+# What one command said about a room it made (the answer, the direct messages) goes once the room exists, so the
+# homeserver builds the room undisturbed (bench/open_case.py); bounded, so a slow createRoom holds nothing for long.
+HOLD_FOR_ROOM_S = 1.0
+REACT_PATIENCE_S = 2.0  # a ✅ waits for the answers of the moment at most this long
 AUDIT_ANCHORS = "nl.zvh.audit_anchors"  # in the bot's account data, outside the database
 KEEP_ANCHORS = 400  # a year of nightly anchors and then some
 
+
+
+def choose(due: list[Head], busy: list[Head], building: list[Head], slots: int, patient: frozenset[int] = frozenset()
+           ) -> list[Head]:
+    """Which due lane heads start now, in this order: room structure (a case room and its invitations), then
+    messages, then reactions. A ✅ waits while any message is due or on its way: in a burst every answer goes
+    before any ✅ (bench/load.py), and the order within a room is kept by the lanes anyway; one that has waited
+    REACT_PATIENCE_S (`patient`) goes as a message, so a long run of reminders never starves it. What a command
+    wrote together with a room being built (`building`: the same transaction) waits for that room."""
+    def rank(head: Head) -> int:
+        if head.kind in outbox_writer.ROOM_STRUCTURE:
+            return 0
+        return 2 if head.kind == "react" and head.id not in patient else 1
+
+    together = {(h.created_at, h.id) for h in building}
+    ready = [h for h in due if not any(h.created_at == stamp and h.id > first for stamp, first in together)
+             or rank(h) == 0]
+    if any(rank(h) < 2 for h in ready + busy):
+        ready = [h for h in ready if rank(h) < 2]
+    return sorted(ready, key=lambda h: (rank(h), h.id))[:max(0, slots - len(busy))]
 
 
 class Executor:
@@ -52,37 +76,61 @@ class Executor:
 
     async def run(self) -> None:
         """Each lane's first item as soon as it is due, up to CONCURRENT at once: one slow or rate-limited
-        homeserver call holds up its own room (or invitation) only, never the answers to everyone else."""
-        busy: dict[str, asyncio.Task] = {}
+        homeserver call holds up its own room (or invitation) only, never the answers to everyone else. Which
+        due item goes first is `choose`'s."""
+        busy: dict[str, Head] = {}  # lane -> the item being performed there
+        started_at: dict[int, float] = {}  # item id -> when (monotonic) it started
+        due_since: dict[int, float] = {}  # a ✅'s id -> when (monotonic) it was first seen due
+        running: set[asyncio.Task] = set()  # held here: the event loop keeps only weak references to tasks
+        loop = asyncio.get_running_loop()
         while True:
             self._wake.clear()
             now = iso(datetime.now(timezone.utc))  # retry delays are transport time: real time
+            held_until = None
             async with self.db.transaction() as tx:
                 heads = [h for h in await outbox.heads(tx) if h.lane not in busy]
                 due = [h for h in heads if h.not_before is None or h.not_before <= now]
+                building = [h for h in busy.values() if h.kind in outbox_writer.ROOM_STRUCTURE
+                            and loop.time() - started_at[h.id] < HOLD_FOR_ROOM_S]
                 started = []
-                for head in due[:max(0, CONCURRENT - len(busy))]:
+                t = loop.time()
+                due_since = {h.id: due_since.get(h.id, t) for h in due if h.kind == "react"}
+                patient = frozenset(i for i, since in due_since.items() if t - since >= REACT_PATIENCE_S)
+                for head in choose(due, list(busy.values()), building, CONCURRENT, patient):
                     item = await outbox.get(tx, head.id)
                     if item is not None:
-                        started.append(item)
-            for item in started:
-                busy[item.lane] = asyncio.create_task(self._perform_in_lane(item, busy))
+                        started.append((head, item))
+            for head, item in started:
+                busy[item.lane] = head
+                started_at[head.id] = loop.time()
+                task = asyncio.create_task(self._perform_in_lane(item, busy, started_at))
+                running.add(task)
+                task.add_done_callback(running.discard)
             if not busy and not due:
                 self.idle.set()
+            if building:  # what waits for a room waits a bounded time: look again when that is up
+                held_until = min(started_at[h.id] for h in building) + HOLD_FOR_ROOM_S - loop.time()
+            if due_since and len(patient) < len(due_since):  # and a ✅ that waits for answers
+                soonest = min(s for i, s in due_since.items() if i not in patient) + REACT_PATIENCE_S - loop.time()
+                held_until = soonest if held_until is None else min(held_until, soonest)
             waiting = [h.not_before for h in heads if h.not_before and h.not_before > now]
-            await self._sleep_until(min(waiting) if waiting else None)
+            await self._sleep_until(min(waiting) if waiting else None, held_until)
 
-    async def _perform_in_lane(self, item: OutboxItem, busy: dict[str, asyncio.Task]) -> None:
+    async def _perform_in_lane(self, item: OutboxItem, busy: dict[str, Head], started_at: dict[int, float]
+                               ) -> None:
         try:
             await self.perform(item)
         finally:
             busy.pop(item.lane, None)
+            started_at.pop(item.id, None)
             self.wake()
 
-    async def _sleep_until(self, retry_at: str | None) -> None:
+    async def _sleep_until(self, retry_at: str | None, within: float | None = None) -> None:
         timeout = None
         if retry_at:
             timeout = max(0.0, (datetime.fromisoformat(retry_at) - datetime.now(timezone.utc)).total_seconds())
+        if within is not None:
+            timeout = max(0.0, within) if timeout is None else min(timeout, max(0.0, within))
         try:
             await asyncio.wait_for(self._wake.wait(), timeout)
         except TimeoutError:

@@ -42,6 +42,7 @@ class Scheduler:
         self._lock = asyncio.Lock()
         self.armed_for: datetime | None = None
         self.fired = 0
+        self._changes_seen = -1  # the database's schedule_changes when the wake-up was last armed
 
     async def start(self) -> None:
         async with self.db.transaction() as tx:
@@ -56,10 +57,18 @@ class Scheduler:
             self.aps.shutdown(wait=False)
 
     async def refresh(self) -> None:
-        """Arm the wake-up for the earliest pending item (after a start, a command, a clock change)."""
+        """Arm the wake-up for the earliest pending item (after a start, a firing, a clock change)."""
+        changes = self.db.schedule_changes
         async with self.db.transaction() as tx:
             earliest = await schedule.next_due(tx)
+        self._changes_seen = changes
         self._arm(earliest)
+
+    async def added(self) -> None:
+        """After a command: armed anew only if something was added to the schedule since (it may come sooner).
+        Most commands add nothing, and their answers then do not wait for a transaction of the scheduler's."""
+        if self.db.schedule_changes != self._changes_seen:
+            await self.refresh()
 
     def clock_changed(self) -> None:
         asyncio.get_running_loop().create_task(self.refresh())

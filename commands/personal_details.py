@@ -17,18 +17,17 @@ Deduce does not know Dutch licence plates; a small pattern here adds them (three
 and digits, as on the plate: `12-ABC-3`, `XX-99-XX`; without dashes only right after "kenteken").
 
 Deduce builds its lookup tables once after installation (a minute or two; `./zvh bootstrap` does it) and loads
-them (seconds, about a gigabyte): at start in a thread (`[desk] preload`, the default), else at the first check,
-so test bots that never check a text do not pay for it."""
+them (seconds, about a gigabyte) in a worker process of its own (core/annotator.py): at start (`[desk] preload`,
+the default), else at the first check, so test bots that never check a text do not pay for it."""
 from __future__ import annotations
 
-import asyncio
 import re
-import sys
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+
+from core import annotator
+from core.annotator import Annotation
 
 NAME, DATE, ADDRESS, POSTCODE, BSN, NUMBER, PHONE, EMAIL, PLATE = (
     "name", "date", "address", "postcode", "bsn", "number", "phone", "email", "licence_plate")
@@ -50,43 +49,21 @@ class Finding:
     fragment: str  # the words that looked personal, as typed
 
 
-_deduce: Any = None
-_loading = threading.Lock()
-
-
-def load() -> None:
-    """Load Deduce now (at start, in a thread) rather than at the first check."""
-    _model()
-
-
-def _model() -> Any:
-    global _deduce
-    with _loading:
-        if _deduce is None:
-            from deduce import Deduce  # imported here: loading it takes seconds and a gigabyte
-
-            _deduce = Deduce()
-    return _deduce
-
-
 async def find(text: str, known: Iterable[str] = (), today: date | None = None) -> list[Finding]:
     """What in the text looks personal (empty: nothing). known: names the deployment uses that are no one's
-    (municipalities, partners, themes). The first call loads Deduce, off the event loop."""
-    if _deduce is None:
-        await asyncio.to_thread(_model)
-    return scan(text, known, today or date.today())
+    (municipalities, partners, themes)."""
+    return judge(text, await annotator.annotate(text), known, today or date.today())
 
 
-def scan(text: str, known: Iterable[str] = (), today: date | None = None) -> list[Finding]:
-    today = today or date.today()
+def judge(text: str, annotations: list[Annotation], known: Iterable[str], today: date) -> list[Finding]:
+    """The policy above, over Deduce's annotations of the text."""
     allowed = {_fold(k) for k in known if k.strip()}
     allowed_words = {w for k in allowed for w in k.split()}
     found: list[Finding] = []
-    for annotation in sorted(_model().deidentify(text).annotations, key=lambda a: a.start_char):
-        kind = _kind(annotation.tag, annotation.text.strip(), text[:annotation.start_char], today, allowed,
-                     allowed_words)
+    for tag, start, fragment in sorted(annotations, key=lambda a: a[1]):
+        kind = _kind(tag, fragment.strip(), text[:start], today, allowed, allowed_words)
         if kind:
-            found.append(Finding(kind, annotation.text.strip()))
+            found.append(Finding(kind, fragment.strip()))
     found += plates(text)
     return list(dict.fromkeys(found))
 
@@ -139,7 +116,3 @@ def plates(text: str) -> list[Finding]:
 
 def _fold(text: str) -> str:
     return " ".join(re.sub(r"[^\w]+", " ", text.lower()).split())
-
-
-if __name__ == "__main__" and sys.argv[1:] == ["--warm"]:
-    _model()  # builds Deduce's lookup tables once after installation (./zvh bootstrap), so no bot waits for it

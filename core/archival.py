@@ -11,8 +11,6 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from weasyprint import HTML, Attachment
-
 from core.messages import Msg
 from core.render import render_html
 
@@ -34,6 +32,10 @@ def archival_html(msg: Msg, lang: str, title: str, region: str, created: datetim
 def archival_pdf(msg: Msg, lang: str, title: str, region: str, created: datetime, filename: str) -> bytes:
     """The document as PDF/A-3b, with its HTML source embedded. Rendered twice from the same message and moment it
     gives the same bytes, so a hash can be checked again by rendering anew."""
+    # Imported when a document is made, not at start: WeasyPrint (Pango, fonts, Pillow) costs about half a second
+    # and 20 MB, and most days no document is adopted (bench/startup.py).
+    from weasyprint import HTML, Attachment
+
     source = archival_html(msg, lang, title, region, created)
     attachment = Attachment(string=source, name=filename.rsplit(".", 1)[0] + ".html", relationship="Source",
                             created=created, modified=created)

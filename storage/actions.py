@@ -89,9 +89,11 @@ async def count_open(tx: Tx, case_id: str) -> int:
 
 async def open_for_user(tx: Tx, user_id: str) -> list[Action]:
     """Open actions a person owns, directly or through their organisation, in cases they are (still) a member of."""
+    # From the person's memberships to their cases' actions (CROSS JOIN keeps that order): without statistics
+    # SQLite would start from every open action in the region instead (bench/storage_time.py: 7 ms, now 0.6 ms).
     rows = await tx.all(
-        "SELECT a.* FROM actions a JOIN case_members m ON m.case_id = a.case_id AND m.user_id = ? "
-        "WHERE a.status = ? AND (a.owner_user = m.user_id OR a.owner_org = m.org_key) "
+        "SELECT a.* FROM case_members m CROSS JOIN actions a ON a.case_id = m.case_id "
+        "WHERE m.user_id = ? AND a.status = ? AND (a.owner_user = m.user_id OR a.owner_org = m.org_key) "
         "ORDER BY a.due_date IS NULL, a.due_date, a.case_id, a.number", (user_id, OPEN))
     return [Action.from_row(r) for r in rows]
 

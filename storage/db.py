@@ -39,6 +39,7 @@ class Tx:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self.conn = conn
         self._savepoints = 0
+        self.scheduled = False  # something was added to the schedule (storage/schedule.py `add`)
 
     # One thread hop per statement: aiosqlite's execute_insert / execute_fetchall run and fetch in one call.
     async def execute(self, sql: str, args: Iterable[Any] = ()) -> int:
@@ -90,6 +91,8 @@ class Database:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self.conn = conn
         self._lock = asyncio.Lock()
+        # Committed transactions that added to the schedule: the scheduler re-arms only when this moved.
+        self.schedule_changes = 0
 
     @classmethod
     async def open(cls, path: Path | str) -> Database:
@@ -126,13 +129,16 @@ class Database:
     async def transaction(self) -> AsyncIterator[Tx]:
         async with self._lock:
             await self.conn.execute("BEGIN IMMEDIATE")
+            tx = Tx(self.conn)
             try:
-                yield Tx(self.conn)
+                yield tx
             except BaseException:
                 await self.conn.execute("ROLLBACK")
                 raise
             else:
                 await self.conn.execute("COMMIT")
+                if tx.scheduled:
+                    self.schedule_changes += 1
 
     async def schema_version(self) -> int:
         async with self.conn.execute("PRAGMA user_version") as cursor:

@@ -42,17 +42,19 @@ class Head:
     id: int
     lane: str
     not_before: str | None
+    kind: str = ""
+    created_at: str = ""  # the items one transaction wrote share it (what one command did)
 
 
 async def heads(tx: Tx, limit: int = 2000) -> list[Head]:
     """Per lane, its first open item, oldest lanes first (a later item of a lane waits for the ones before it,
     even while those wait to be retried: the order within a room is kept)."""
-    rows = await tx.all("SELECT id, COALESCE(lane, '') AS lane, not_before FROM outbox "
+    rows = await tx.all("SELECT id, COALESCE(lane, '') AS lane, not_before, kind, created_at FROM outbox "
                         "WHERE state IN ('pending', 'attempted') ORDER BY id LIMIT ?", (limit,))
     seen: dict[str, Head] = {}
     for row in rows:
         if row["lane"] not in seen:
-            seen[row["lane"]] = Head(row["id"], row["lane"], row["not_before"])
+            seen[row["lane"]] = Head(row["id"], row["lane"], row["not_before"], row["kind"], row["created_at"])
     return list(seen.values())
 
 

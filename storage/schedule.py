@@ -54,6 +54,7 @@ class Item:
 
 
 async def add(tx: Tx, due_at: datetime, kind: Kind, case_id: str | None = None, ref: int | None = None) -> None:
+    tx.scheduled = True  # the scheduler looks again for the earliest item (bot/scheduler.py `refresh`)
     await tx.execute("INSERT INTO schedule(due_at, kind, case_id, ref, created_at) VALUES (?, ?, ?, ?, ?)",
                      (iso(due_at), kind, case_id, ref, utcnow()))
 

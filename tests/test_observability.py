@@ -21,7 +21,7 @@ def get(path: str) -> tuple[int, str]:
 
 def sample(text: str, name: str, **labels: str) -> float | None:
     wanted = ",".join(f'{k}="{v}"' for k, v in labels.items())
-    match = re.search(rf"^{name}{{{wanted}}} ([0-9.e+]+)$" if labels else rf"^{name} ([0-9.e+]+)$", text, re.M)
+    match = re.search(rf"^{name}{{{wanted}}} ([-0-9.e+]+)$" if labels else rf"^{name} ([-0-9.e+]+)$", text, re.M)
     return float(match.group(1)) if match else None
 
 

@@ -1,5 +1,6 @@
 """What identifies a person in a consultation question (Deduce, with the desk's policy per tag type), on Dutch
 examples: each kind refused, ordinary phrases let through."""
+import sys
 from datetime import date
 
 import pytest
@@ -14,9 +15,10 @@ from commands.personal_details import (
     PHONE,
     PLATE,
     POSTCODE,
+    find,
     plates,
-    scan,
 )
+from core import annotator
 
 TODAY = date(2026, 12, 1)
 KNOWN = ["Den Haag", "Delft", "Zoetermeer", "Politie Haaglanden", "GGZ Delfland", "Bouman GGZ", "overlast"]
@@ -49,14 +51,14 @@ ORDINARY = [
 
 
 @pytest.mark.parametrize("text,kind,fragment", PERSONAL)
-def test_each_kind_of_personal_detail_is_found(text, kind, fragment):
-    found = scan(text, KNOWN, TODAY)
+async def test_each_kind_of_personal_detail_is_found(text, kind, fragment):
+    found = await find(text, KNOWN, TODAY)
     assert any(f.kind == kind and fragment in f.fragment for f in found), found
 
 
 @pytest.mark.parametrize("text", ORDINARY)
-def test_ordinary_dutch_phrases_are_not_refused(text):
-    assert scan(text, KNOWN, TODAY) == []
+async def test_ordinary_dutch_phrases_are_not_refused(text):
+    assert await find(text, KNOWN, TODAY) == []
 
 
 def test_licence_plates_need_letters_and_digits_in_plate_groups():
@@ -65,3 +67,18 @@ def test_licence_plates_need_letters_and_digits_in_plate_groups():
     assert plates("op 12-03-85 om 10-12 uur, MDA-overleg, ABC-DEF-GH") == []
     assert [f.fragment for f in plates("kenteken: 12ABC3")] == ["12ABC3"]
     assert plates("een telefoon 12ABC3") == []
+
+
+async def test_deduce_is_loaded_in_its_worker_not_in_the_bots_process():
+    assert await find("Jan de Vries belt.", KNOWN, TODAY)
+    assert "deduce" not in sys.modules  # its gigabyte of tables stays out of the bot's memory (bench/startup.py)
+
+
+def test_a_stop_ends_the_worker_at_once_even_while_it_loads():
+    annotator.stop()
+    processes = list(annotator.start()._processes.values())  # started, and loading Deduce
+    assert processes
+    annotator.stop()
+    for process in processes:
+        process.join(5)
+        assert not process.is_alive()
