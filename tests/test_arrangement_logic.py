@@ -1,4 +1,4 @@
-"""Light arrangements, the pure parts: how a term is read, and how arrangements are counted apart from cases."""
+"""Light arrangements, the pure parts: how a term is read, and how an arrangement is told apart from a case."""
 from datetime import date
 
 from commands.arrangements import read_term
@@ -15,7 +15,8 @@ def test_a_term_at_the_end_of_the_partners():
     assert read_term([]) == ([], None)
 
 
-async def test_arrangements_are_counted_apart_from_cases_by_what_became_of_them():
+async def test_an_arrangement_is_a_case_row_of_its_own_kind_until_it_is_escalated():
+    """(What the figures make of them: tests/test_report_desk.py.)"""
     db = await Database.open(":memory:")
     async with db.transaction() as tx:
         for n, status in enumerate(("escalated", "aligned", "aligned", "aligned"), start=1):
@@ -27,7 +28,7 @@ async def test_arrangements_are_counted_apart_from_cases_by_what_became_of_them(
                 await arrangements.begin(tx, number, date(2026, 12, 28))
         await cases.close(tx, "HGL-2026-0003", "2026-12-28T08:00:00.000+00:00", "term_ended")
         await arrangements.escalate(tx, "HGL-2026-0004", "2026-12-10T08:00:00.000+00:00")
-        assert await arrangements.tally(tx, "2000-01-01", "2100-01-01") == {"running": 1, "ended": 1,
-                                                                            "escalated": 1}
+        assert [(await cases.get(tx, f"HGL-2026-000{n}")).kind for n in (1, 2, 3)] == [cases.CASE, *[
+            cases.ARRANGEMENT] * 2]
         assert (await cases.get(tx, "HGL-2026-0004")).kind == cases.CASE  # a case now, counted as one too
     await db.close()
