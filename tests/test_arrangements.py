@@ -173,3 +173,18 @@ async def test_an_arrangement_extended_once_then_escalated_becomes_a_case_in_the
     await asyncio.sleep(2)
     assert not coordinator.said(room, "arrangement.ended", bot)
     assert (await coordinator.command(room, "!casus")).says("case.card")
+
+
+@pytest.mark.e2e
+@pytest.mark.clock("2026-11-30T10:00:00")
+async def test_an_arrangement_room_is_end_to_end_encrypted_like_a_case_room(world):
+    """With encrypting clients and `encrypt_rooms`: the room is encrypted from its creation, and the bot reads and
+    answers arrangements sent encrypted."""
+    number, room = await align(world, "ggz")
+    state = state_of(world, world.tokens["coordinator"], room)
+    assert state[("m.room.encryption", "")]["algorithm"] == "m.megolm.v1.aes-sha2"
+    ggz = await world.user("ggz")
+    made = await ggz.command(room, "!afspraak ggz Intake plannen voor vrijdag")
+    assert made.ok and made.says("arrangement.recorded") and "#1" in made.body, made.keys
+    shown = await ggz.command(room, "!afstemmen")
+    assert shown.ok and shown.says("arrangement.card") and "Intake plannen" in shown.body
