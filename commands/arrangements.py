@@ -11,7 +11,7 @@ import re
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from commands import dates
+from commands import arrangement_record, dates, documents
 from commands.actions import date_error, on_working_day, reschedule, say
 from commands.base import Choice, Context, Rest, Role, RoomKind, command, parse_partner_keys, resolve_user
 from commands.cases import card_params, open_from_referral
@@ -222,8 +222,9 @@ async def remind(firing: Firing) -> None:
 
 
 async def end(firing: Firing) -> None:
-    """The term is over: open actions close (their owners are told), nothing more is chased, the room turns
-    read-only and its members leave after the grace period; the retention term starts."""
+    """The term is over: open actions close (their owners are told), nothing more is chased, a record of what was
+    arranged is archived and pinned, the room turns read-only and its members leave after the grace period; the
+    retention term starts."""
     case = await open_arrangement(firing)
     if case is None:
         return
@@ -237,12 +238,14 @@ async def end(firing: Firing) -> None:
     await cases.close(tx, case.id, iso(now), TERM_ENDED)
     await schedule.add(tx, now + timedelta(days=firing.config.bot.closed_members_days), Kind.MEMBERS_OUT, case.id)
     await audit.append(tx, SYSTEM, "arrangement.ended", case_id=case.id, purpose="arrangement")
+    filename, record, digest = await arrangement_record.keep(firing, case, SYSTEM)
     firing.intents.append(UpdateCaseState(case.id))
     if case.room_id:
         firing.intents.append(RoomMessage(case.room_id, Msg.of(
             "arrangement.ended", nr=case.id, arrangements=await arrangements.of_case(tx, case.id), actions=closed,
             members_days=firing.config.bot.closed_members_days, days=firing.config.arrangement_retention_days,
-            late=firing.late).to(*owners)))
+            late=firing.late, sha256=digest).to(*owners)))
+        firing.intents.append(documents.pinned(case.room_id, filename, record))  # below the message naming it
 
 
 async def open_arrangement(firing: Firing) -> cases.Case | None:

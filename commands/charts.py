@@ -19,7 +19,8 @@ from core.vocabulary import LIFE_DOMAINS
 BACKGROUND = "#e9ecef"  # neither white nor black: the picture keeps its edge in both themes
 INK = "#212529"
 GRID = "#adb5bd"
-COLOURS = ("#4c78a8", "#f58518", "#54a24b", "#e45756", "#9d7bb0")  # mid tones: readable on the light background
+# Mid tones, readable on the light background; one per outcome of a referral.
+COLOURS = ("#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#9d7bb0")
 HIDDEN_FILL = "#adb5bd"
 DPI = 110
 

@@ -54,8 +54,9 @@ async def fire(firing: Firing) -> None:
 
 
 async def purge(firing: Firing) -> None:
-    """Retention: questions closed (or idle) longer ago than the term go, with their conversation."""
+    """Retention: questions closed (or idle) longer ago than the term go, with their conversation (what the figures
+    need of them stays, anonymised)."""
     cutoff = firing.now - timedelta(days=firing.config.desk.retention_days)
     for number in await questions.expired(firing.tx, iso(cutoff)):
-        await questions.delete(firing.tx, number)
+        await questions.delete(firing.tx, number, firing.tz)
         await audit.append(firing.tx, "retention", "question.deleted", case_id=number, purpose="retention")

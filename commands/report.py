@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from commands import charts, report_files, report_period
+from commands import charts, report_desk, report_files, report_period
 from commands.base import Arg, Context, Role, RoomKind, command
 from commands.report_period import Filter, Period
 from commands.report_tables import LEAD_TIMES, OUTCOMES, compute
@@ -94,8 +94,10 @@ async def figures_of(tx: Tx, config: Config, now: datetime, period: Period, chos
                             chosen.value if chosen and chosen.kind == "municipality" else None,
                             chosen.value if chosen and chosen.kind == "theme" else None)
     history = await figures.history(tx, window, config.pseudonym_key)
-    return Shown.of(compute(history, period, chosen, config, now.astimezone(config.tz).date()),
-                    config.reports.threshold)
+    today = now.astimezone(config.tz).date()
+    counted = compute(history, period, chosen, config, today)
+    report_desk.compute(counted, history, config, today)
+    return Shown.of(counted, config.reports.threshold)
 
 
 def _filter(chosen: Filter | None) -> dict[str, str] | None:
@@ -113,6 +115,10 @@ def summary_of(shown: Shown) -> dict[str, Any]:
         "opened": shown.cell("cases.opened"), "closed": shown.cell("cases.closed"),
         "active": shown.cell("cases.active"), "tables": shown.cell("tables"), "actions": shown.cell("actions"),
         "on_time": shown.share("actions.state:on_time", "actions"),
+        "arrangements": shown.cell("arrangements"),
+        "arrangement_outcomes": [(o, shown.cell(f"arrangements.outcome:{o}"))
+                                 for o in report_desk.ARRANGEMENT_OUTCOMES],
+        "questions": shown.cell("questions"), "answer": shown.lead(report_desk.ANSWER),
     }
 
 

@@ -8,6 +8,7 @@ import io
 import re
 from dataclasses import dataclass
 
+from commands.report_desk import ANSWER
 from commands.report_tables import LEAD_TIMES
 from commands.report_view import Labels, Shown
 from core.vocabulary import LIFE_DOMAINS
@@ -36,7 +37,8 @@ def _value(shown: Shown, cell: str) -> Value:
 
 
 def rows(periods: list[Shown], labels: Labels) -> list[Row]:
-    """Rows in the order they are read: referrals, lead times, cases, tables, actions, ZRM."""
+    """Rows in the order they are read: referrals, lead times, cases and light arrangements, tables, actions,
+    ZRM, the expertise desk's questions."""
     current = periods[0]
     figures = current.figures
     found: list[Row] = []
@@ -57,7 +59,8 @@ def rows(periods: list[Shown], labels: Labels) -> list[Row]:
         keys = [key for key, _ in part.rows]
         for other in periods[1:]:  # categories met only a year earlier (another procesregisseur, say)
             theirs = other.figures.breakdown(earlier(code))
-            keys += [k for k, _ in theirs.rows if k not in keys] if theirs else []
+            known = keys + [earlier(k) for k in keys]  # a month a year earlier is the same row
+            keys += [k for k, _ in theirs.rows if k not in known] if theirs else []
         for key in keys:
             found.append(Row(code, key, labels.figure(code), labels.category(code, key), cells(f"{code}:{key}")))
 
@@ -72,15 +75,19 @@ def rows(periods: list[Shown], labels: Labels) -> list[Row]:
     derived("referrals.complete.share", complete_share)
     breakdown("referrals.again")
     derived("referrals.again.share", lambda s: s.share("referrals.again:yes", "referrals"))
+    def lead(name: str) -> None:
+        single(f"lead.{name}", figures.lead_times[name].count)
+        derived(f"lead.{name}.median", lambda s: (s.lead(name) or (None, None))[0])
+        derived(f"lead.{name}.p90", lambda s: (s.lead(name) or (None, None))[1])
+
     for name in LEAD_TIMES:
-        cell = figures.lead_times[name].count
-        single(f"lead.{name}", cell)
-        derived(f"lead.{name}.median", lambda s, n=name: (s.lead(n) or (None, None))[0])
-        derived(f"lead.{name}.p90", lambda s, n=name: (s.lead(n) or (None, None))[1])
+        lead(name)
     single("cases.opened")
     breakdown("cases.reason")
     single("cases.active")
     breakdown("cases.caseload")
+    single("arrangements")  # the light arrangements, next to the cases
+    breakdown("arrangements.outcome")
     single("tables")
     breakdown("tables.type")
     single("actions")
@@ -93,6 +100,13 @@ def rows(periods: list[Shown], labels: Labels) -> list[Row]:
         for i, what in enumerate(("first", "last")):
             found.append(Row(f"zrm.{domain}.{what}", "", labels.figure(f"zrm.mean_{what}"), labels.domain(domain),
                              tuple((s.zrm(domain) or (None, None))[i] for s in periods)))
+    single("questions")  # the expertise desk
+    for code in ("questions.month", "questions.org", "questions.theme"):
+        breakdown(code)
+    for code in ("questions.org", "questions.theme"):
+        for month in figures.months:
+            breakdown(f"{code}.{month}")
+    lead(ANSWER)
     return found
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import bisect
 import statistics
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -17,7 +17,8 @@ from core.config import Config
 from core.vocabulary import CLOSE_REASONS, LIFE_DOMAINS, URGENCY
 from storage.figures import Actions, History
 
-OUTCOMES = ("advice", "referred", "rejected", "escalated", "submitted")  # submitted: not triaged yet
+# submitted: not triaged yet; aligned: a light arrangement
+OUTCOMES = ("advice", "referred", "rejected", "escalated", "aligned", "submitted")
 ACTION_STATES = ("on_time", "late", "dropped", "open")
 ZRM_CHANGES = ("improved", "same", "worse")
 LEAD_TIMES = ("triage", "first_table", "plan", "closure")
@@ -38,17 +39,17 @@ class Breakdown:
 @dataclass
 class LeadTime:
     count: str  # the cell holding how many
-    days: list[int]
+    values: Sequence[float]  # in days (the time to a first answer: in hours)
 
     @property
     def median(self) -> float | None:
-        return float(statistics.median(self.days)) if self.days else None
+        return float(statistics.median(self.values)) if self.values else None
 
     @property
     def p90(self) -> float | None:
-        if len(self.days) < 2:
-            return float(self.days[0]) if self.days else None
-        return float(statistics.quantiles(self.days, n=10, method="inclusive")[8])
+        if len(self.values) < 2:
+            return float(self.values[0]) if self.values else None
+        return float(statistics.quantiles(self.values, n=10, method="inclusive")[8])
 
 
 @dataclass
@@ -104,13 +105,26 @@ def compute(history: History, period: Period, chosen: Filter | None, config: Con
     return figures
 
 
-def _within(day: date | None, period: Period) -> bool:
+def split_months(figures: Figures, code: str, monthly: Breakdown, keys: dict[str, list[str]], totals: Breakdown
+                 ) -> None:
+    """Each month of `monthly` by the categories of `totals` (`<code>.<YYYY-MM>`), adding up to the month; and each
+    category's months adding up to its cell in `totals`."""
+    categories = [key for key, _ in totals.rows]
+    per_category: dict[str, list[str]] = {key: [] for key in categories}
+    for month, month_cell in monthly.rows:
+        for key, cell in figures.add(f"{code}.{month}", month_cell, tally(keys[month], categories)).rows:
+            per_category[key].append(cell)
+    for key, cell in totals.rows:
+        figures.lines.append(Line(cell, tuple(per_category[key])))
+
+
+def within(day: date | None, period: Period) -> bool:
     return day is not None and period.start <= day <= period.end
 
 
 def _referrals(figures: Figures, history: History, config: Config) -> None:
     period = figures.period
-    found = [r for r in history.referrals if _within(r.filed_on, period)]
+    found = [r for r in history.referrals if within(r.filed_on, period)]
     total = figures.count("referrals", len(found))
     if not (figures.filter and figures.filter.kind == "municipality"):
         figures.add("referrals.municipality", total, tally((r.municipality for r in found), config.bot.municipalities))
@@ -125,13 +139,7 @@ def _referrals(figures: Figures, history: History, config: Config) -> None:
     for r in found:
         by_month[f"{r.filed_on.year:04d}-{r.filed_on.month:02d}"].append(r.outcome)
     monthly = figures.add("referrals.month", total, {month: len(outcomes) for month, outcomes in by_month.items()})
-    per_outcome: dict[str, list[str]] = {o: [] for o in OUTCOMES}
-    for month, month_cell in monthly.rows:
-        row = figures.add(f"referrals.month.{month}", month_cell, tally(by_month[month], OUTCOMES))
-        for outcome, cell in row.rows:
-            per_outcome[outcome].append(cell)
-    for outcome, cell in outcomes.rows:
-        figures.lines.append(Line(cell, tuple(per_outcome[outcome])))
+    split_months(figures, "referrals.month", monthly, by_month, outcomes)
     figures.add("referrals.domain", total, tally((d for r in found for d in r.domains), LIFE_DOMAINS), adds_up=False)
     # Complete at triage, of the triaged ones: with those not yet triaged they add up to all referrals.
     triaged = [r for r in found if r.outcome != "submitted"]
@@ -168,23 +176,23 @@ def _seen_before(persons: tuple[str, ...], filed: date, index: dict[str, list[da
 def _lead_times(figures: Figures, history: History) -> None:
     period = figures.period
     triaged = [(r.triaged_on - r.filed_on).days for r in history.referrals
-               if r.triaged_on and _within(r.triaged_on, period)]
+               if r.triaged_on and within(r.triaged_on, period)]
     figures.lead_times["triage"] = LeadTime(figures.count("lead.triage", len(triaged)), triaged)
     for name, days in (
             ("first_table", [(c.first_table_on - c.opened_on).days for c in history.cases
-                             if c.first_table_on and _within(c.first_table_on, period)]),
+                             if c.first_table_on and within(c.first_table_on, period)]),
             ("plan", [(c.plan_adopted_on - c.opened_on).days for c in history.cases
-                      if c.plan_adopted_on and _within(c.plan_adopted_on, period)])):
+                      if c.plan_adopted_on and within(c.plan_adopted_on, period)])):
         figures.lead_times[name] = LeadTime(figures.count(f"lead.{name}", len(days)), days)
-    closed = [(c.closed_on - c.opened_on).days for c in history.cases if c.closed_on and _within(c.closed_on, period)]
+    closed = [(c.closed_on - c.opened_on).days for c in history.cases if c.closed_on and within(c.closed_on, period)]
     figures.lead_times["closure"] = LeadTime(figures.count("cases.closed", len(closed)), closed)
 
 
 def _cases(figures: Figures, history: History) -> None:
     period = figures.period
-    figures.count("cases.opened", sum(_within(c.opened_on, period) for c in history.cases))
+    figures.count("cases.opened", sum(within(c.opened_on, period) for c in history.cases))
     figures.add("cases.reason", "cases.closed",
-                tally((c.close_reason or "other" for c in history.cases if _within(c.closed_on, period)),
+                tally((c.close_reason or "other" for c in history.cases if within(c.closed_on, period)),
                       CLOSE_REASONS))
     active = [c for c in history.cases if c.opened_on <= period.end and (c.closed_on is None
                                                                           or c.closed_on > period.end)]
@@ -219,7 +227,7 @@ def _actions(figures: Figures, history: History, today: date) -> None:
 
 def _zrm(figures: Figures, history: History) -> None:
     """ZRM change per life domain, in the cases closed in the period that have a first and a later score."""
-    closed = [c for c in history.cases if _within(c.closed_on, figures.period)]
+    closed = [c for c in history.cases if within(c.closed_on, figures.period)]
     for domain in LIFE_DOMAINS:
         pairs = [c.zrm[domain] for c in closed if domain in c.zrm]
         cell = figures.count(f"zrm.{domain}", len(pairs))

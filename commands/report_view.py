@@ -3,12 +3,14 @@ lead times and ZRM means only where every count they rest on is shown (a share b
 the hidden denominator away); and the names of figures and categories in the reader's language."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
+from commands.report_desk import NO_THEME
 from commands.report_tables import Figures
 from commands.suppression import PRIMARY, protect
 from core.config import Config
@@ -16,6 +18,7 @@ from core.render import catalogue
 from core.vocabulary import CLOSE_REASONS, LIFE_DOMAINS, URGENCY
 
 HIDDEN = "x"  # hidden so that a small count elsewhere cannot be recomputed
+MONTH = re.compile(r"\.(\d{4}-\d{2})$")  # a breakdown of one month: `questions.org.2026-01`
 
 
 @dataclass
@@ -83,6 +86,9 @@ class Labels:
     def figure(self, code: str) -> str:
         if code.startswith("referrals.month."):
             return f"{self.words['report.figure.referrals.month_outcome']} {self.month(code.rsplit('.', 1)[1])}"
+        if month := MONTH.search(code):  # questions.org.<YYYY-MM>: the breakdown, in that month
+            return f"{self.words[f'report.figure.{code[:month.start()]}']} {self.words['report.in_month']} " \
+                   f"{self.month(month.group(1))}"
         if code.startswith("zrm.") and code.endswith(".change"):
             return f"{self.words['report.figure.zrm_change']} {self.domain(code.split('.')[1])}"
         return self.words.get(f"report.figure.{code}", code)
@@ -97,9 +103,14 @@ class Labels:
         return LIFE_DOMAINS.get(key, {}).get(self.lang, key)
 
     def category(self, code: str, key: str) -> str:
-        kind = code.split(".")[-1] if not code.startswith("referrals.month.") else "outcome"
+        code = MONTH.sub("", code) if not code.startswith("referrals.month.") else "referrals.outcome"
+        kind = code.split(".")[-1]
         if code.startswith("zrm."):
             return self.words[f"report.change.{key}"]
+        if code.startswith("arrangements."):
+            return self.words[f"report.arrangement.{key}"]
+        if kind == "theme" and key == NO_THEME:
+            return self.words["report.no_theme"]
         if kind == "org":
             return self.partners.get(key) or self.words["report.other_org"]
         if kind == "urgency":

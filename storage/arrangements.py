@@ -1,6 +1,6 @@
 """Light arrangements (afstemming): a case row of kind 'arrangement' with a term, and what was arranged in it. The
 case's members, room, actions and retention are the case tables' (storage/cases.py); this module holds what only
-an arrangement has, and the counts the figures need (arrangements apart from cases)."""
+an arrangement has. The figures count arrangements apart from cases by the case row's kind (storage/figures.py)."""
 from __future__ import annotations
 
 import sqlite3
@@ -10,8 +10,6 @@ from datetime import date
 from storage import counters
 from storage.cases import ARRANGEMENT, CASE
 from storage.db import Tx, utcnow
-
-RUNNING, ENDED, ESCALATED = "running", "ended", "escalated"
 
 
 @dataclass(frozen=True)
@@ -60,15 +58,3 @@ async def record(tx: Tx, case_id: str, text: str, owner_user: str | None, owner_
 async def of_case(tx: Tx, case_id: str) -> list[Arrangement]:
     rows = await tx.all("SELECT * FROM arrangements WHERE case_id = ? ORDER BY number", (case_id,))
     return [Arrangement.from_row(r) for r in rows]
-
-
-async def tally(tx: Tx, since: str, until: str) -> dict[str, int]:
-    """Light arrangements begun in [since, until) by what became of them: still running, ended at their term, or
-    escalated to a full case (for the figures, next to the full cases)."""
-    rows = await tx.all(
-        "SELECT CASE WHEN arrangement_escalated_at IS NOT NULL THEN ? WHEN status = 'closed' THEN ? ELSE ? END AS "
-        "outcome, COUNT(*) FROM cases WHERE (kind = ? OR arrangement_escalated_at IS NOT NULL) AND created_at >= ? "
-        "AND created_at < ? GROUP BY outcome", (ESCALATED, ENDED, RUNNING, ARRANGEMENT, since, until))
-    found = {RUNNING: 0, ENDED: 0, ESCALATED: 0}
-    found.update({r[0]: r[1] for r in rows})
-    return found

@@ -1,7 +1,10 @@
 """What the figures keep of a referral (and its case) when retention deletes it: days, outcome, municipality, theme,
 urgency, the referring organisation, life domains, closure reason, the ZRM's first and last score per domain, the
-days of its tables and its actions' due and closing days. No number, no initials, names or free text; the person
-concerned and the procesregisseur only as keyed pseudonyms. So the figures of past years stay what they were."""
+days of its tables and its actions' due and closing days, whether it was a light arrangement (and when it was
+escalated to a case). No number, no initials, names or free text; the person concerned and the procesregisseur
+only as keyed pseudonyms. And of a consultation question: its day, its first answer's day and wait, the asker's
+organisation, theme and municipality; no number, no asker, no text. So the figures of past years stay what they
+were."""
 from __future__ import annotations
 
 import json
@@ -10,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from storage import zrm
 from storage.db import Tx, dumps, iso
-from storage.figures import PLAN, day_of, lead_key, person_keys
+from storage.figures import PLAN, answer_hours, day_of, lead_key, person_keys
 
 
 def _text(day: object) -> str | None:
@@ -43,7 +46,9 @@ async def keep(tx: Tx, referral_id: str, key: bytes, tz: ZoneInfo, now: datetime
         record.update({
             "opened_on": _text(day_of(case["created_at"], tz)), "first_table_on": _text(day_of(first_table, tz)),
             "plan_adopted_on": _text(day_of(adopted, tz)), "closed_on": _text(day_of(case["closed_at"], tz)),
-            "close_reason": case["close_reason"], "lead_key": lead_key(key, case["procesregisseur"]),
+            "close_reason": case["close_reason"], "kind": case["kind"],
+            "escalated_on": _text(day_of(case["arrangement_escalated_at"], tz)),
+            "lead_key": lead_key(key, case["procesregisseur"]),
             "zrm": dumps({d: list(s) for d, s in zrm.changes(await zrm.scores(tx, referral_id)).items()}),
             "tables": dumps([[_text(day_of(t["starts_at"], tz)), t["kind"]] for t in tables]),
             "actions": dumps([[a["due_date"], _text(day_of(a["closed_at"], tz)), a["status"]] for a in actions]),
@@ -51,3 +56,16 @@ async def keep(tx: Tx, referral_id: str, key: bytes, tz: ZoneInfo, now: datetime
     columns = list(record)
     await tx.execute(f"INSERT INTO figure_records({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
                      [record[c] for c in columns])
+
+
+async def keep_question(tx: Tx, number: str, tz: ZoneInfo) -> None:
+    """Write the anonymised record of a consultation question, before it is deleted."""
+    question = await tx.one("SELECT created_at, first_answer_at, asker_org, theme, municipality FROM questions "
+                            "WHERE id = ?", (number,))
+    if question is None:
+        return
+    await tx.execute("INSERT INTO question_records(asked_on, answered_on, answer_hours, asker_org, theme, "
+                     "municipality) VALUES (?, ?, ?, ?, ?, ?)",
+                     (_text(day_of(question["created_at"], tz)), _text(day_of(question["first_answer_at"], tz)),
+                      answer_hours(question["created_at"], question["first_answer_at"]), question["asker_org"],
+                      question["theme"], question["municipality"]))

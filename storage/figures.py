@@ -1,7 +1,7 @@
-"""The stored history the management figures are counted from: per referral, case, action and table only the facts
-a figure needs (days, outcome, municipality, theme, ...), read from the live tables and from the anonymised records
-that retention keeps (storage/figure_records.py), alike. Nothing here names anyone: a person concerned and a
-procesregisseur appear only as keyed pseudonyms, which no report shows."""
+"""The stored history the management figures are counted from: per referral, case, light arrangement, action, table
+and consultation question only the facts a figure needs (days, outcome, municipality, theme, ...), read from the
+live tables and from the anonymised records that retention keeps (storage/figure_records.py), alike. Nothing here
+names anyone: a person concerned and a procesregisseur appear only as keyed pseudonyms, which no report shows."""
 from __future__ import annotations
 
 import hashlib
@@ -34,6 +34,8 @@ class Referral:
 
 @dataclass(frozen=True)
 class Case:
+    """A full case; one that began as a light arrangement is one from the day it was escalated."""
+
     opened_on: date
     first_table_on: date | None  # the first table held (not cancelled, begun)
     plan_adopted_on: date | None  # the plan's first adoption
@@ -41,6 +43,26 @@ class Case:
     close_reason: str | None
     lead: str  # pseudonym of the procesregisseur
     zrm: dict[str, tuple[int, int]]  # life domain -> (first score, last score)
+
+
+@dataclass(frozen=True)
+class Arrangement:
+    """A light arrangement: begun on a day, then ended at its term, or escalated to a full case, or neither yet."""
+
+    begun_on: date
+    ended_on: date | None
+    escalated_on: date | None
+
+
+@dataclass(frozen=True)
+class Consultation:
+    """A question to the expertise desk: nothing of its text or asker, only its day, its organisation and theme."""
+
+    asked_on: date
+    answered_on: date | None  # the day of its first answer
+    answer_hours: float | None  # from the question to its first answer
+    org: str | None  # the asker's organisation (a partner key)
+    theme: str | None
 
 
 @dataclass(frozen=True)
@@ -65,6 +87,8 @@ class History:
     cases: list[Case] = field(default_factory=list)
     actions: list[Actions] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
+    arrangements: list[Arrangement] = field(default_factory=list)
+    consultations: list[Consultation] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -111,6 +135,13 @@ def day_of(stamp: str | None, tz: ZoneInfo) -> date | None:
     return datetime.fromisoformat(stamp).astimezone(tz).date() if stamp else None
 
 
+def answer_hours(asked: str, answered: str | None) -> float | None:
+    """Hours from a question to its first answer (two decimals: a figure needs no more)."""
+    if not answered:
+        return None
+    return round((datetime.fromisoformat(answered) - datetime.fromisoformat(asked)).total_seconds() / 3600, 2)
+
+
 def _day(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
 
@@ -126,7 +157,10 @@ async def history(tx: Tx, window: Window, key: bytes) -> History:
     await _live_cases(tx, window, key, found)
     await _live_actions(tx, window, found)
     await _live_tables(tx, window, found)
+    await _live_arrangements(tx, window, found)
+    await _live_consultations(tx, window, found)
     await _records(tx, window, found)
+    await _question_records(tx, window, found)
     return found
 
 
@@ -160,11 +194,14 @@ async def _live_referrals(tx: Tx, w: Window, key: bytes, found: History) -> None
 
 
 async def _live_cases(tx: Tx, w: Window, key: bytes, found: History) -> None:
-    """Every case open at some moment of the period: the opened, closed, active and lead-time counts are of these."""
+    """Every full case open at some moment of the period: the opened, closed, active and lead-time counts are of
+    these. A light arrangement is none (it counts apart) until it is escalated: from then on it is a case."""
     extra, args = _filter(w, "c.municipality", "c.theme")
     rows = await tx.all(
-        "SELECT c.id, c.created_at, c.closed_at, c.close_reason, c.procesregisseur FROM cases c "
-        "WHERE c.created_at < ? AND (c.closed_at IS NULL OR c.closed_at >= ?)" + extra,
+        "SELECT c.id, COALESCE(c.arrangement_escalated_at, c.created_at) AS created_at, c.closed_at, "
+        "c.close_reason, c.procesregisseur FROM cases c WHERE c.kind = 'case' "
+        "AND COALESCE(c.arrangement_escalated_at, c.created_at) < ? AND (c.closed_at IS NULL OR c.closed_at >= ?)"
+        + extra,
         (utc_bound(w.end + timedelta(days=1), w.tz), utc_bound(w.start, w.tz), *args))
     # One grouped query each (a subquery per case would scan the meetings by their time index, case after case).
     first_tables: dict[str, str] = {r[0]: r[1] for r in await tx.all(
@@ -207,6 +244,45 @@ async def _live_tables(tx: Tx, w: Window, found: History) -> None:
     found.tables.extend(Table(day, r["kind"]) for r in rows if (day := day_of(r["starts_at"], w.tz)))
 
 
+async def _live_arrangements(tx: Tx, w: Window, found: History) -> None:
+    """Light arrangements begun in the period (escalated ones too: they began as arrangements)."""
+    extra, args = _filter(w, "municipality", "theme")
+    rows = await tx.all(
+        "SELECT created_at, kind, closed_at, arrangement_escalated_at FROM cases WHERE (kind = 'arrangement' OR "
+        f"arrangement_escalated_at IS NOT NULL) AND created_at >= ? AND created_at < ?{extra}",
+        (utc_bound(w.start, w.tz), utc_bound(w.end + timedelta(days=1), w.tz), *args))
+    for r in rows:
+        begun = day_of(r["created_at"], w.tz)
+        assert begun is not None
+        found.arrangements.append(Arrangement(begun, day_of(r["closed_at"], w.tz) if r["kind"] == "arrangement"
+                                              else None, day_of(r["arrangement_escalated_at"], w.tz)))
+
+
+async def _live_consultations(tx: Tx, w: Window, found: History) -> None:
+    """Questions asked in the period, or first answered in it (the time to first answer ends there)."""
+    extra, args = _filter(w, "municipality", "theme")
+    start, end = utc_bound(w.start, w.tz), utc_bound(w.end + timedelta(days=1), w.tz)
+    rows = await tx.all(
+        "SELECT created_at, first_answer_at, asker_org, theme FROM questions WHERE ((created_at >= ? AND "
+        f"created_at < ?) OR (first_answer_at >= ? AND first_answer_at < ?)){extra}", (start, end, start, end, *args))
+    for r in rows:
+        asked = day_of(r["created_at"], w.tz)
+        assert asked is not None
+        found.consultations.append(Consultation(asked, day_of(r["first_answer_at"], w.tz),
+                                                answer_hours(r["created_at"], r["first_answer_at"]), r["asker_org"],
+                                                r["theme"]))
+
+
+async def _question_records(tx: Tx, w: Window, found: History) -> None:
+    """The anonymised records of deleted questions count as the live ones do."""
+    extra, args = _filter(w, "municipality", "theme")
+    rows = await tx.all("SELECT * FROM question_records WHERE ((asked_on >= ? AND asked_on <= ?) OR "
+                        f"(answered_on >= ? AND answered_on <= ?)){extra}",
+                        (*(w.start.isoformat(), w.end.isoformat()) * 2, *args))
+    found.consultations.extend(Consultation(date.fromisoformat(r["asked_on"]), _day(r["answered_on"]),
+                                            r["answer_hours"], r["asker_org"], r["theme"]) for r in rows)
+
+
 async def _records(tx: Tx, w: Window, found: History) -> None:
     """The anonymised records of deleted referrals and cases count as the live ones do, by the same rules."""
     extra, args = _filter(w, "municipality", "theme")
@@ -220,10 +296,13 @@ async def _records(tx: Tx, w: Window, found: History) -> None:
                 filed, triaged, r["outcome"], r["municipality"] or "", r["theme"] or "", r["urgency"] or "",
                 r["referrer_org"], tuple(json.loads(r["domains"])), r["asked_after_filing"],
                 tuple(json.loads(r["person_keys"]))))
-        opened, closed = _day(r["opened_on"]), _day(r["closed_on"])
+        opened, closed, escalated = _day(r["opened_on"]), _day(r["closed_on"]), _day(r["escalated_on"])
         if opened is None:
             continue
-        if opened <= w.end and (closed is None or closed >= w.start):
+        if (r["kind"] == "arrangement" or escalated) and w.start <= opened <= w.end:
+            found.arrangements.append(Arrangement(opened, closed if r["kind"] == "arrangement" else None, escalated))
+        opened = escalated or opened  # a case from its escalation on
+        if r["kind"] == "case" and opened <= w.end and (closed is None or closed >= w.start):
             found.cases.append(Case(opened, _day(r["first_table_on"]), _day(r["plan_adopted_on"]), closed,
                                     r["close_reason"], r["lead_key"] or "",
                                     {d: (s[0], s[1]) for d, s in json.loads(r["zrm"]).items()}))

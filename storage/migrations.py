@@ -277,6 +277,22 @@ V19_ARRANGEMENTS = [
     "ALTER TABLE deletions ADD COLUMN kind TEXT",
 ]
 
+V20_DESK_FIGURES = [
+    # What the figures keep of a purged case that began as a light arrangement: its kind at the end ('case' or
+    # 'arrangement') and the day it was escalated to a full case, so arrangements still count apart from cases.
+    "ALTER TABLE figure_records ADD COLUMN kind TEXT NOT NULL DEFAULT 'case'",
+    "ALTER TABLE figure_records ADD COLUMN escalated_on TEXT",
+    # What the figures keep of a consultation question deleted after its retention term: its day, the day of its
+    # first answer and the hours it waited for it, the asker's organisation (a partner key), theme, municipality.
+    # No number, no asker, no text.
+    """CREATE TABLE question_records (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, asked_on TEXT NOT NULL, answered_on TEXT, answer_hours REAL,
+        asker_org TEXT, theme TEXT, municipality TEXT)""",
+    "CREATE INDEX question_records_by_day ON question_records(asked_on)",
+    # The figures read questions by the moment they were asked and first answered.
+    "CREATE INDEX questions_by_asking ON questions(created_at)",
+]
+
 MIGRATIONS: list[tuple[str, list[str]]] = [
     ("foundation: referrals, cases, outbox, exactly-once bookkeeping, audit log", V1_FOUNDATION),
     ("actions, reminders and the schedule", V2_ACTIONS_AND_SCHEDULE),
@@ -297,4 +313,5 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
     ("the servers that held a purged case's room", V17_ROOM_SERVERS),
     ("the expertise desk: questions, their conversation, saved knowledge", V18_DESK),
     ("light arrangements: the kind of a case, its term, what was arranged", V19_ARRANGEMENTS),
+    ("the desk's figures: arrangements apart in the kept records, records kept of deleted questions", V20_DESK_FIGURES),
 ]

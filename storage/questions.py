@@ -1,11 +1,13 @@
 """Consultation questions to the expertise desk and their conversation: numbering, the question, answers and
-follow-ups, what waits, closing, the referral a question became, and deletion after the retention term."""
+follow-ups, what waits, closing, the referral a question became, and deletion after the retention term (an
+anonymised record kept for the figures)."""
 from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
-from storage import counters
+from storage import counters, figure_records
 from storage.db import Tx, utcnow
 
 OPEN, CLOSED = "open", "closed"
@@ -118,8 +120,10 @@ async def expired(tx: Tx, before: str) -> list[str]:
     return [r["id"] for r in rows]
 
 
-async def delete(tx: Tx, number: str) -> None:
-    """The question and its conversation go; the schedule forgets it."""
+async def delete(tx: Tx, number: str, tz: ZoneInfo) -> None:
+    """The question and its conversation go; the schedule forgets it. An anonymised record stays for the figures
+    (storage/figure_records.py; tz: whose days)."""
+    await figure_records.keep_question(tx, number, tz)
     await tx.execute("DELETE FROM question_messages WHERE question_id = ?", (number,))
     await tx.execute("DELETE FROM schedule WHERE case_id = ?", (number,))
     await tx.execute("UPDATE intake_sessions SET question_id = NULL WHERE question_id = ?", (number,))

@@ -15,8 +15,14 @@ ADDS_UP_TO = {
     "referrals.municipality": "referrals", "referrals.theme": "referrals", "referrals.org": "referrals",
     "referrals.urgency": "referrals", "referrals.outcome": "referrals", "referrals.month": "referrals",
     "referrals.again": "referrals", "cases.reason": "lead.closure", "cases.caseload": "cases.active",
-    "tables.type": "tables", "actions.state": "actions",
+    "tables.type": "tables", "actions.state": "actions", "arrangements.outcome": "arrangements",
+    "questions.month": "questions", "questions.org": "questions", "questions.theme": "questions",
 }
+# A month's breakdown (`<code>.<YYYY-MM>`) adds up to its month (in `month`); a category's months to its cell in
+# the breakdown over the period (`code`).
+BY_MONTH = {"referrals.month": ("referrals.month", "referrals.outcome"),
+            "questions.org": ("questions.month", "questions.org"),
+            "questions.theme": ("questions.month", "questions.theme")}
 
 
 def cells_of(rows: list[list[str]], column: int = 4) -> dict[str, str]:
@@ -35,15 +41,15 @@ def relations(cells: dict[str, str]) -> list[tuple[str, list[str]]]:
     for code, members in groups.items():
         if code in ADDS_UP_TO:
             found.append((ADDS_UP_TO[code], members))
-        elif match := re.fullmatch(r"referrals\.month\.(\d{4}-\d{2})", code):
-            found.append((f"referrals.month:{match.group(1)}", members))
+        elif (match := re.fullmatch(r"(.+)\.(\d{4}-\d{2})", code)) and match.group(1) in BY_MONTH:
+            found.append((f"{BY_MONTH[match.group(1)][0]}:{match.group(2)}", members))
         elif match := re.fullmatch(r"zrm\.(\w+)\.change", code):
             found.append((f"zrm.{match.group(1)}", members))
-    outcomes = {cell.split(":", 1)[1] for cell in groups.get("referrals.outcome", [])}
-    for outcome in outcomes:
-        found.append((f"referrals.outcome:{outcome}", [c for code, members in groups.items()
-                                                        if code.startswith("referrals.month.") for c in members
-                                                        if c.endswith(f":{outcome}")]))
+    for prefix, (_, totals) in BY_MONTH.items():
+        for category in {cell.split(":", 1)[1] for cell in groups.get(totals, [])}:
+            found.append((f"{totals}:{category}", [c for code, members in groups.items()
+                                                   if re.fullmatch(rf"{re.escape(prefix)}\.\d{{4}}-\d{{2}}", code)
+                                                   for c in members if c.endswith(f":{category}")]))
     if "referrals.complete" in groups:
         found.append(("referrals", [*groups["referrals.complete"], "referrals.outcome:submitted"]))
     return found

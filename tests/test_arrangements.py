@@ -1,12 +1,16 @@
 """Light arrangements (issue 18): `!triage <nr> afstemmen` makes a short-lived private room with the referrer and the
 partners, under the case rooms' rules; `!afspraak` records who does what; the room reminds a week before its end
-and closes itself on a controlled clock; another is extended once and escalated to a full case in the same room."""
+and closes itself on a controlled clock, leaving an archived record of what was arranged; another is extended once
+and escalated to a full case in the same room."""
 import asyncio
+import hashlib
+import re
 import sqlite3
 
 import pytest
 
-from tests.harness import bot_session, file_referral, keys_of, local, state_of
+from tests.harness import archival_pdf, bot_session, download, file_referral, keys_of, local, state_of
+from tests.test_closure import files
 
 KAART = """
 [[offer]]
@@ -85,6 +89,17 @@ async def test_a_light_arrangement_from_triage_to_its_automatic_end(world):
     ended = await coordinator.wait_said(room, "arrangement.ended", bot, number)
     assert "Melder licht de familie in" in ended["content"]["body"] and "Verslag sturen" in ended["content"]["body"]
     assert ended["content"]["m.mentions"]["user_ids"] == [world.ids["ggz"]]  # their open action was closed
+    # What was arranged, by whom, by when and how it ended: archived as PDF/A, its hash in the message, pinned.
+    digest = re.search(r"\b[0-9a-f]{64}\b", ended["content"]["body"]).group(0)
+    record = await coordinator.wait_for(lambda: files(coordinator, room, ".pdf"), what="the arrangement's record")
+    content = await download(coordinator, record[0]["content"])
+    assert hashlib.sha256(content).hexdigest() == digest
+    pdf = archival_pdf(content)
+    assert pdf.pdfa == ("3", "B") and f"Afstemmingsverslag {number}" in pdf.text
+    assert "Intake plannen" in pdf.text and "Melder licht de familie in" in pdf.text and "Verslag sturen" in pdf.text
+    assert "termijn verstreken" in pdf.text and "J.D." not in pdf.text
+    await coordinator.wait_for(lambda: record[0]["event_id"] in state_of(world, world.tokens["coordinator"], room)
+                               .get(("m.room.pinned_events", ""), {}).get("pinned", []), what="pinned")
     await coordinator.wait_for(lambda: (lambda s: s[("nl.zvh.case", "")]["status"] == "closed"
                                         and s[("m.room.power_levels", "")].get("events_default") == 100)(
         state_of(world, world.tokens["coordinator"], room)), what="closed and read-only")
@@ -158,3 +173,18 @@ async def test_an_arrangement_extended_once_then_escalated_becomes_a_case_in_the
     await asyncio.sleep(2)
     assert not coordinator.said(room, "arrangement.ended", bot)
     assert (await coordinator.command(room, "!casus")).says("case.card")
+
+
+@pytest.mark.e2e
+@pytest.mark.clock("2026-11-30T10:00:00")
+async def test_an_arrangement_room_is_end_to_end_encrypted_like_a_case_room(world):
+    """With encrypting clients and `encrypt_rooms`: the room is encrypted from its creation, and the bot reads and
+    answers arrangements sent encrypted."""
+    number, room = await align(world, "ggz")
+    state = state_of(world, world.tokens["coordinator"], room)
+    assert state[("m.room.encryption", "")]["algorithm"] == "m.megolm.v1.aes-sha2"
+    ggz = await world.user("ggz")
+    made = await ggz.command(room, "!afspraak ggz Intake plannen voor vrijdag")
+    assert made.ok and made.says("arrangement.recorded") and "#1" in made.body, made.keys
+    shown = await ggz.command(room, "!afstemmen")
+    assert shown.ok and shown.says("arrangement.card") and "Intake plannen" in shown.body

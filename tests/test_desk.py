@@ -1,16 +1,22 @@
 """The expertise desk end to end: a professional asks an anonymous consultation question in their DM; what
 identifies a person is refused before anything is stored; the staff answer it (ringing the asker), the asker
 follows up and closes it; a waiting question is chased after the working days; a question becomes a referral;
-an answer is kept as knowledge and found again."""
+an answer is kept as knowledge and found again; a consultation room of its own serves the desk, the questions
+count in `!rapport`, and go after their retention term while the figures and the knowledge stay."""
 import asyncio
+import csv
+import io
 import re
 import sqlite3
 
 import pytest
 
 from core.render import catalogue
-from tests.harness import Answer, asks, local
+from devserver.provision import call
+from tests.attacker import cells_of
+from tests.harness import Answer, asks, download, local
 from tests.test_chasing import rings
+from tests.test_report import files_from
 
 QUESTION = re.compile(r"V-\d{4}-\d{4}")
 FIRST = 240.0  # the first check loads Deduce's tables in the bot (seconds, more on a busy machine)
@@ -190,3 +196,83 @@ async def test_an_answer_kept_as_knowledge_is_found_by_words_and_theme(world):
     with db(world) as conn:
         row = conn.execute("SELECT theme, question, answer FROM knowledge").fetchone()
     assert row[0] == "overlast" and "MDO" in row[2] and not row[2].endswith("bewaar")
+
+
+async def own_consultation_room(world) -> str:
+    """A room of the ZVH's staff for the desk (`[desk] room`), apart from the screening room: made by the
+    coordinator, the bot invited, the config pointing at it; the bot joins it at start."""
+    made = call(world.syn, "POST", "/_matrix/client/v3/createRoom", world.tokens["coordinator"],
+                {"preset": "private_chat", "name": "ZVH consultatie", "invite": [world.bot_id]})
+    room = made["room_id"]
+    world.bot.stop()
+    text = world.config_path.read_text()
+    assert "[desk]\n" in text
+    world.config_path.write_text(text.replace("[desk]\n", f'[desk]\nroom = "{room}"\n', 1))
+    world.bot.start()
+    coordinator = await world.user("coordinator")
+    await coordinator.wait_for(lambda: world.bot_id in call(
+        world.syn, "GET", f"/_matrix/client/v3/rooms/{room}/joined_members", world.tokens["coordinator"])["joined"],
+        what="the bot in the consultation room")
+    return room
+
+
+async def desk_cells(world, coordinator, period: str) -> dict[str, str]:
+    """`!rapport <period>` in the screening room: the published table's desk cells."""
+    before = len(coordinator.events.get(world.screening_room, []))
+    answer = await coordinator.command(world.screening_room, f"!rapport {period}")
+    assert answer.ok and answer.says("report.summary") and "Consultatievragen" in answer.body, answer.keys
+    table = await coordinator.wait_for(lambda: next((f for f in files_from(
+        coordinator, world.screening_room, world.bot_id, before) if f["filename"].endswith(".csv")), None),
+        what="the report's table")
+    rows = list(csv.reader(io.StringIO((await download(coordinator, table)).decode())))
+    return {cell: value for cell, value in cells_of(rows[1:]).items() if cell.startswith(("questions", "lead.answer"))}
+
+
+@pytest.mark.clock("2026-12-01T10:00:00")  # a Tuesday
+@pytest.mark.parametrize("world", [{"desk": {"retention_days": 30, "knowledge_for_referrers": True}}], indirect=True)
+async def test_a_consultation_room_of_its_own_the_figures_and_the_retention_term(world):
+    """The desk's room is not the screening room: the question lands there only, the staff answer from there and
+    the asker gets it in their DM. `!rapport` counts it; after the desk's retention term it is deleted (the kept
+    knowledge stays, here for referrers too) and the report's figures stay as they were."""
+    room = await own_consultation_room(world)
+    melder, coordinator, bot = await world.user("melder"), await world.user("coordinator"), world.bot_id
+    dm = await melder.dm(bot)
+    number = await ask(melder, dm, "Een oudere man met zorgmijding veroorzaakt overlast. Wie kan ik betrekken?")
+    posted = await coordinator.wait_said(room, "desk.new", bot, number)
+    assert rings(world, "coordinator", posted)
+    waiting = await coordinator.command(room, "!vragen")
+    assert waiting.ok and waiting.says("desk.list") and number in waiting.body, waiting.keys
+
+    kept = await coordinator.command(room, f"!antwoord {number} Bij zorgmijding: de GGD bemoeizorg en het "
+                                           "wijkteam samen, via een MDO. bewaar")
+    assert kept.ok and kept.says("desk.answered"), kept.keys
+    answer = await melder.wait_said(dm, "desk.answer", bot, "bemoeizorg")
+    assert rings(world, "melder", answer)
+    await melder.reply(dm, answer["event_id"], "Dank. En als hij de deur niet opendoet?")
+    followup = await coordinator.wait_said(room, "desk.followup", bot, "deur niet opendoet")
+    reply = await coordinator.reply(room, followup["event_id"], "Dan gaat de wijkagent mee met de GGD.")
+    assert await coordinator.wait_for(lambda: coordinator.reaction_to(room, reply)) == "✅"
+    await melder.wait_said(dm, "desk.answer", bot, "wijkagent")
+    assert (await melder.command(dm, f"!vraag {number} sluiten")).says("desk.closed")
+    await coordinator.wait_said(room, "desk.closed_notice", bot, number)
+    await asyncio.sleep(SETTLE)
+    for key in ("desk.new", "desk.followup", "desk.closed_notice"):  # nothing of the desk in the screening room
+        assert not coordinator.said(world.screening_room, key, bot), key
+
+    cells = await desk_cells(world, coordinator, "2026-12")
+    assert cells["questions"] == "<10" and cells["questions.month:2026-12"] == "<10"
+    assert cells["lead.answer"] == "<10" and cells["lead.answer.median"] == ""  # too few to show
+
+    world.travel(local("2027-01-01T03:00:02"))  # closed on 1 December: 30 days on, the nightly run deletes it
+    await coordinator.wait_for(lambda: count(world, "SELECT COUNT(*) FROM questions") == 0,
+                               what="the question deleted after its retention term")
+    assert count(world, "SELECT COUNT(*) FROM question_messages") == 0
+    assert count(world, "SELECT COUNT(*) FROM question_records") == 1
+    assert count(world, "SELECT COUNT(*) FROM knowledge") == 1  # saved knowledge stays
+    found = await coordinator.command(room, "!kennis zorgmijding")
+    assert found.ok and found.says("knowledge.found"), found.keys
+    theirs = await melder.command(dm, "!kennis bemoeizorg")  # configured: every referrer may search it
+    assert theirs.ok and theirs.says("knowledge.found") and "MDO" in theirs.body, theirs.keys
+    gone = await melder.command(dm, f"!vraag {number} Nog een vraag")
+    assert gone.failed and gone.says("desk.not_found"), gone.keys
+    assert await desk_cells(world, coordinator, "2026-12") == cells  # the figures stay as they were

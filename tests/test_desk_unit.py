@@ -113,7 +113,7 @@ async def test_questions_from_asking_to_deletion(db):
         assert await questions.open_ones(tx, "@a:x") == []
         assert await questions.expired(tx, "2000-01-01") == []
         assert await questions.expired(tx, "9999-01-01") == [first, second]
-        await questions.delete(tx, first)
+        await questions.delete(tx, first, AMS)
         assert await questions.get(tx, first) is None and await questions.messages(tx, first) == []
         assert await tx.value("SELECT COUNT(*) FROM schedule WHERE case_id = ?", (first,)) == 0
         assert await questions.get(tx, second) is not None

@@ -144,3 +144,36 @@ async def test_the_monthly_and_the_yearly_report_go_out_once_on_the_first_workin
                                   "AND kind LIKE 'report.%'").fetchall())
     assert pending == {"report.monthly": "2027-02-01T07:00:00.000+00:00",
                        "report.yearly": "2028-01-03T07:00:00.000+00:00"}
+
+
+@pytest.mark.clock("2026-01-15T10:00:00")
+async def test_the_expertise_desks_figures_stand_beside_the_cases(world):
+    """The desk's story of 2025 (tests/test_report_desk.py) in the running bot's database: the summary shows the
+    consultation questions, their time to a first answer and the light arrangements; the table holds them by
+    month, organisation and theme, hidden where small, with nothing recomputable."""
+    from tests.test_report_desk import desk_story
+
+    coordinator = await world.user("coordinator")
+    await started(world)
+    db = await Database.open(world.workdir / "zvh.db")
+    try:
+        await desk_story(db)
+    finally:
+        await db.close()
+    before = len(coordinator.events.get(world.screening_room, []))
+    answer = await coordinator.command(world.screening_room, "!rapport 2025")
+    assert answer.ok and answer.says("report.summary"), answer.keys
+    text = plain(answer.body)
+    assert "Consultatievragen: 16" in text and "7,5 / 36" in text, text
+    assert "Lichte afstemmingen (naast de casussen): begonnen <10" in text, text
+    posted = await coordinator.wait_for(lambda: (lambda f: f if len(f) >= FILES else None)(
+        files_from(coordinator, world.screening_room, world.bot_id, before)), what="the report's files")
+    rows = list(csv.reader(io.StringIO((await download(coordinator, next(
+        f for f in posted if f["filename"].endswith(".csv")))).decode())))
+    cells = cells_of(rows[1:])
+    assert cells["questions"] == "16" and cells["questions.month:2025-06"] == "<10"
+    assert cells["questions.org:ggz"] == "<10" and cells["questions.theme:none"] == "<10"
+    assert cells["lead.answer"] == "16" and cells["lead.answer.p90"] == "36.0"
+    assert cells["arrangements.outcome:escalated"] == "<10" and cells["referrals.outcome:aligned"] == "<10"
+    assert recomputed(cells) == {}
+    assert not any("V-20" in json.dumps(content) or "wijkagent" in json.dumps(content) for content in posted)
