@@ -198,7 +198,8 @@ class JsUser:
         return (await self.call("react", roomId=room_id, eventId=event_id, key=key))["eventId"]
 
     async def join(self, room_id: str) -> None:
-        await self.call("join", timeout=WAIT * 5, roomId=room_id)  # longer than client.mjs waits: its error says which step
+        # Longer than client.mjs waits, so that its error (which step was slow) is the one seen.
+        await self.call("join", timeout=WAIT * 5, roomId=room_id)
 
     async def create_dm(self, user_id: str, encrypted: bool = True) -> str:
         return (await self.call("create_dm", userId=user_id, encrypted=encrypted))["roomId"]
