@@ -6,7 +6,7 @@ from commands.base import Choice, Context, Role, RoomKind, Word, command, resolv
 from commands.statement import admit
 from core.intents import InviteToCase, RemoveFromCase
 from core.messages import fail
-from storage import actions, audit, cases
+from storage import actions, audit, cases, statements
 from storage.cases import PARTNER
 
 IN_ROOM = {RoomKind.CASE: Role.CASE_MEMBER, RoomKind.ARRANGEMENT: Role.CASE_MEMBER}  # a light arrangement's too
@@ -89,10 +89,14 @@ async def remove(ctx: Context, people: list[str], org: str | None, whole: bool) 
             raise fail("partner.not_in_case", value=people[0])
         await cases.remove_member(ctx.tx, case.id, people[0])
         removed = people
+        withdrawn: list[str] = []  # only a member can be named: no one waiting for the statement
     else:
         if org not in await cases.partners(ctx.tx, case.id):
             raise fail("partner.not_in_case", value=org)
         removed = await cases.remove_partner(ctx.tx, case.id, org)
+        # An incidental partner's contacts still waiting for the statement: their invitation goes with it (or
+        # accepting it later would let them into a case their organisation is no longer in).
+        withdrawn = await statements.withdraw(ctx.tx, case.id, org)
     lead_ended = case.casusregisseur if case.casusregisseur in removed else None
     if lead_ended:
         await cases.set_lead(ctx.tx, case.id, "case", None)
@@ -104,6 +108,7 @@ async def remove(ctx: Context, people: list[str], org: str | None, whole: bool) 
     for user in removed:
         ctx.intents.append(RemoveFromCase(case.id, user))
     await audit.append(ctx.tx, ctx.sender, "case.partner_removed", case_id=case.id, purpose="need-to-know",
-                       org=org, users=removed, lead_ended=bool(lead_ended), actions=handed_over)
+                       org=org, users=removed, lead_ended=bool(lead_ended), actions=handed_over,
+                       invitations_withdrawn=withdrawn)
     ctx.reply("partner.removed", org=ctx.config.partner_name(org) if org else None, users=removed,
               lead_ended=lead_ended, handed_over=handed_over, procesregisseur=case.procesregisseur)

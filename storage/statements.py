@@ -36,3 +36,12 @@ async def waiting(tx: Tx, user_id: str) -> list[Waiting]:
 
 async def done_waiting(tx: Tx, user_id: str) -> None:
     await tx.execute("DELETE FROM pending_invites WHERE user_id = ?", (user_id,))
+
+
+
+async def withdraw(tx: Tx, case_id: str, org_key: str) -> list[str]:
+    """An organisation's invitations to a case that still wait for the statement, withdrawn; returns whose."""
+    rows = await tx.all("SELECT user_id FROM pending_invites WHERE case_id = ? AND org_key = ? ORDER BY user_id",
+                        (case_id, org_key))
+    await tx.execute("DELETE FROM pending_invites WHERE case_id = ? AND org_key = ?", (case_id, org_key))
+    return [r[0] for r in rows]

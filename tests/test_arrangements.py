@@ -1,12 +1,14 @@
 """Light arrangements (issue 18): `!triage <nr> afstemmen` makes a short-lived private room with the referrer and the
 partners, under the case rooms' rules; `!afspraak` records who does what; the room reminds a week before its end
 and closes itself on a controlled clock, leaving an archived record of what was arranged; another is extended once
-and escalated to a full case in the same room."""
+and escalated to a full case in the same room; a partner removed from one is out of its room and its information."""
 import asyncio
 import hashlib
+import json
 import re
 import sqlite3
 
+import nio
 import pytest
 
 from tests.harness import archival_pdf, bot_session, download, file_referral, keys_of, local, state_of
@@ -188,3 +190,92 @@ async def test_an_arrangement_room_is_end_to_end_encrypted_like_a_case_room(worl
     assert made.ok and made.says("arrangement.recorded") and "#1" in made.body, made.keys
     shown = await ggz.command(room, "!afstemmen")
     assert shown.ok and shown.says("arrangement.card") and "Intake plannen" in shown.body
+
+
+@pytest.mark.clock("2026-11-30T10:00:00")
+async def test_a_partner_removed_from_an_arrangement_is_out_of_its_room_and_its_information(world):
+    """Need-to-know as in a case room: the procesregisseur removes a partner; its contact is kicked, no longer a
+    member, told nothing more and refused what it could read before, in the room and from its DM; the room's server
+    ACL keeps the ZVH's server; the removal is audited; the arrangement goes on with the others."""
+    number, room = await align(world, "ggz politie")
+    coordinator, ggz, politie, bot = (await world.user("coordinator"), await world.user("ggz"),
+                                      await world.user("politie"), world.bot_id)
+    await politie.wait_invite(lambda r, s: r == room)
+    await politie.join(room)
+    gid = world.ids["ggz"]
+    made = await ggz.command(room, "!afspraak ggz Intake plannen voor vrijdag")
+    assert made.ok and made.says("arrangement.recorded") and "#1" in made.body, made.keys
+    gdm = await ggz.dm(bot)
+    mine = await ggz.command(gdm, "!mijn")
+    assert mine.says("mine.list") and number in mine.body  # GGZ's action, seen from the DM while in it
+
+    refused = await ggz.command(room, "!partner verwijderen politie")  # the procesregisseur's to decide
+    assert refused.failed and refused.says("error.not_allowed"), refused.keys
+    removed = await coordinator.command(room, "!partner verwijderen ggz")
+    assert removed.ok and removed.says("partner.removed"), removed.keys
+    assert gid in removed.body and "#1" in removed.body  # its open action passed to the procesregisseur
+    await coordinator.wait_for(lambda: any(
+        e.get("type") == "m.room.member" and e.get("state_key") == gid and e["content"].get("membership") == "leave"
+        for e in coordinator.events.get(room, [])), what="GGZ kicked")
+    state = state_of(world, world.tokens["coordinator"], room)
+    assert state[("m.room.member", gid)]["membership"] == "leave"
+    assert world.syn.server_name in state[("m.room.server_acl", "")]["allow"]  # the bot never locks itself out
+
+    # Out of the room: it cannot write there or come back (invite-only).
+    sent = await ggz.client.room_send(room, "m.room.message", {"msgtype": "m.text", "body": "!afstemmen"})
+    assert isinstance(sent, nio.RoomSendError), sent
+    assert isinstance(await ggz.client.join(room), nio.JoinError)
+    # No longer a member, anywhere the arrangement names its people.
+    listed = await coordinator.command(room, "!partner")
+    assert listed.says("partner.list") and "GGZ Delfland" not in listed.body and gid not in listed.body
+    card = await politie.command(room, "!afstemmen")
+    assert card.says("arrangement.card") and gid not in card.body and "Politie Haaglanden" in card.body
+    gone = await coordinator.command(room, "!actie ggz Nog iets")
+    assert gone.failed and gone.says("action.org_not_partner"), gone.keys
+    # From its DM, nothing of the arrangement any more: not its action, not the referral behind it.
+    mine = await ggz.command(gdm, "!mijn")
+    assert mine.says("mine.list") and number not in mine.body
+    shown = await ggz.command(gdm, f"!toon {number}")
+    assert shown.failed and shown.says("referrals.not_found"), shown.keys
+    with db(world) as conn:
+        members = [r[0] for r in conn.execute("SELECT user_id FROM case_members WHERE case_id = ?", (number,))]
+        assert gid not in members and world.ids["politie"] in members
+        assert conn.execute("SELECT owner_user, owner_org FROM actions WHERE case_id = ? AND number = 1",
+                            (number,)).fetchone() == (world.ids["coordinator"], None)
+        trail = conn.execute("SELECT actor, purpose, detail FROM audit_log WHERE case_id = ? AND action = ?",
+                             (number, "case.partner_removed")).fetchall()
+    assert len(trail) == 1 and trail[0][:2] == (world.ids["coordinator"], "need-to-know")
+    assert json.loads(trail[0][2])["users"] == [gid] and json.loads(trail[0][2])["org"] == "ggz"
+
+    # The arrangement goes on for the others, and its reminder rings for them only.
+    more = await politie.command(room, "!afspraak politie Huisbezoek voor 11 dec")
+    assert more.ok and more.says("arrangement.recorded"), more.keys
+    world.travel(local("2026-12-21T08:59:58"))
+    reminder = await coordinator.wait_said(room, "arrangement.reminder", bot, number)
+    assert set(reminder["content"]["m.mentions"]["user_ids"]) == {world.ids[n] for n in ("coordinator", "melder",
+                                                                                          "politie")}
+    assert not ggz.said(room, "arrangement.reminder", bot)
+
+
+@pytest.mark.clock("2026-11-30T10:00:00")
+async def test_an_incidental_partner_removed_before_its_statement_is_not_let_in_by_accepting_it_later(world):
+    """An incidental partner's contact is invited only once they accept the confidentiality statement; removed
+    before that, the waiting invitation goes with the organisation: accepting afterwards lets no one in."""
+    number, room = await align(world, "ggz")
+    coordinator, incidental, iid = await world.user("coordinator"), await world.user("incidenteel"), \
+        world.ids["incidenteel"]
+    dm = await incidental.dm(world.bot_id)
+    added = await coordinator.command(room, "!partner toevoegen woning")
+    assert added.ok and added.says("partner.added") and iid in added.body, added.keys  # waits for the statement
+    await incidental.wait_said(dm, "statement.request", world.bot_id)
+    removed = await coordinator.command(room, "!partner verwijderen woning")
+    assert removed.ok and removed.says("partner.removed"), removed.keys
+    accepted = await incidental.command(dm, "!verklaring akkoord")
+    assert accepted.ok and accepted.says("statement.accepted") and number not in accepted.body, accepted.keys
+    with db(world) as conn:
+        members = [r[0] for r in conn.execute("SELECT user_id FROM case_members WHERE case_id = ?", (number,))]
+        detail = conn.execute("SELECT detail FROM audit_log WHERE case_id = ? AND action = ?",
+                              (number, "case.partner_removed")).fetchone()[0]
+    assert iid not in members and json.loads(detail)["invitations_withdrawn"] == [iid]
+    card = await coordinator.command(room, "!afstemmen")
+    assert card.says("arrangement.card") and "Woonstichting Delft" not in card.body and iid not in card.body
