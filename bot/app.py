@@ -6,6 +6,7 @@ import logging
 import os
 import random
 import signal
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -77,6 +78,7 @@ class Bot:
     # ---- start and stop ------------------------------------------------------------------------------------------
 
     async def start(self) -> None:
+        self._started_ms = int(time.time() * 1000)  # what Matrix timestamps as sent before this is history
         render.set_timezone(self.config.tz)
         if self.config.desk.preload:  # the personal-details check's worker loads now, so no asker waits for it
             annotator.start()
@@ -326,10 +328,12 @@ class Bot:
         for room_id, info in response.rooms.join.items():
             timeline = [event.source for event in info.timeline.events]
             if initial:
-                # A first start (or a new database) must not act on history: record it as seen.
-                await self._mark_seen(room_id, timeline)
-                continue
-            if info.timeline.limited and info.timeline.prev_batch:
+                # A first start (or a new database) must not act on history: record it as seen. What was sent
+                # since this process started is no history (a command right after the bot joined a room, while its
+                # first sync was still on its way): that is handled. Real time: Matrix's timestamps are real.
+                await self._mark_seen(room_id, [e for e in timeline if e.get("origin_server_ts", 0) < self._started_ms])
+                timeline = [e for e in timeline if e.get("origin_server_ts", 0) >= self._started_ms]
+            elif info.timeline.limited and info.timeline.prev_batch:
                 timeline = await self._backfill(room_id, info.timeline.prev_batch, timeline) + timeline
             for event in timeline:
                 if event.get("type") == "m.room.encrypted":
