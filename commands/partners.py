@@ -6,7 +6,7 @@ from commands.base import Choice, Context, Role, RoomKind, Word, command, resolv
 from commands.statement import admit
 from core.intents import InviteToCase, RemoveFromCase
 from core.messages import fail
-from storage import actions, audit, cases, statements
+from storage import actions, audit, cases, reminders, schedule, statements
 from storage.cases import PARTNER
 
 IN_ROOM = {RoomKind.CASE: Role.CASE_MEMBER, RoomKind.ARRANGEMENT: Role.CASE_MEMBER}  # a light arrangement's too
@@ -105,10 +105,15 @@ async def remove(ctx: Context, people: list[str], org: str | None, whole: bool) 
         if action.owner_user in removed or (whole and action.owner_user is None and action.owner_org == org):
             await actions.set_owner(ctx.tx, action, case.procesregisseur, None, ctx.sender)
             handed_over.append(action.number)
+    # Their reminders in this room stop too: they would ring for someone who can no longer read it.
+    stopped = [r for r in await reminders.active(ctx.tx, case.id) if r.owner in removed]
+    for reminder in stopped:
+        await reminders.set_status(ctx.tx, reminder.id, reminders.CANCELLED)
+        await schedule.cancel(ctx.tx, schedule.REMINDER_KINDS, case.id, reminder.id)
     for user in removed:
         ctx.intents.append(RemoveFromCase(case.id, user))
     await audit.append(ctx.tx, ctx.sender, "case.partner_removed", case_id=case.id, purpose="need-to-know",
                        org=org, users=removed, lead_ended=bool(lead_ended), actions=handed_over,
-                       invitations_withdrawn=withdrawn)
+                       invitations_withdrawn=withdrawn, reminders_stopped=[r.number for r in stopped])
     ctx.reply("partner.removed", org=ctx.config.partner_name(org) if org else None, users=removed,
               lead_ended=lead_ended, handed_over=handed_over, procesregisseur=case.procesregisseur)

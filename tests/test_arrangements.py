@@ -208,6 +208,7 @@ async def test_a_partner_removed_from_an_arrangement_is_out_of_its_room_and_its_
     gdm = await ggz.dm(bot)
     mine = await ggz.command(gdm, "!mijn")
     assert mine.says("mine.list") and number in mine.body  # GGZ's action, seen from the DM while in it
+    assert (await ggz.command(room, "!herinner 15 dec 09:00 Terugbellen")).ok  # would ring for no one who reads
 
     refused = await ggz.command(room, "!partner verwijderen politie")  # the procesregisseur's to decide
     assert refused.failed and refused.says("error.not_allowed"), refused.keys
@@ -246,6 +247,7 @@ async def test_a_partner_removed_from_an_arrangement_is_out_of_its_room_and_its_
                              (number, "case.partner_removed")).fetchall()
     assert len(trail) == 1 and trail[0][:2] == (world.ids["coordinator"], "need-to-know")
     assert json.loads(trail[0][2])["users"] == [gid] and json.loads(trail[0][2])["org"] == "ggz"
+    assert json.loads(trail[0][2])["reminders_stopped"] == [1]
 
     # The arrangement goes on for the others, and its reminder rings for them only.
     more = await politie.command(room, "!afspraak politie Huisbezoek voor 11 dec")
@@ -255,6 +257,7 @@ async def test_a_partner_removed_from_an_arrangement_is_out_of_its_room_and_its_
     assert set(reminder["content"]["m.mentions"]["user_ids"]) == {world.ids[n] for n in ("coordinator", "melder",
                                                                                           "politie")}
     assert not ggz.said(room, "arrangement.reminder", bot)
+    assert not coordinator.said(room, "reminder.fire", bot)  # the removed contact's reminder (15 dec) stopped
 
 
 @pytest.mark.clock("2026-11-30T10:00:00")
