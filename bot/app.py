@@ -38,6 +38,7 @@ LONG_POLL_MS = 30_000
 # too makes that one sync, not two; bench/run.py). Bounded, so a long outbox (or an outage) never holds up new
 # commands for long.
 REPLY_HEAD_START_S = 1.0
+BUSY_BATCH = 3  # events from others in one sync from which the bot counts as busy (bench/load.py)
 BACKFILL_PAGES = 20
 DRAIN_S = 10.0  # on SIGTERM: time the outbox gets to send what is queued
 # Only what the bot acts on; presence, typing and account data would only cost time on every sync.
@@ -283,9 +284,13 @@ class Bot:
             token = await tx.get_meta(SYNC_TOKEN)
         sync_filter = await self._filter_id()
         failures = 0
+        busy = False  # the last batch held several people's events: more may be on their way
         while True:
             try:
-                await asyncio.wait_for(self.executor.idle.wait(), REPLY_HEAD_START_S)
+                # Quiet: wait for the ✅ too, so the next sync brings back all of the bot's own echoes in one.
+                # Busy: for the answers only; the ✅ that follow then yield to the next batch's answers.
+                done = self.executor.answered if busy else self.executor.idle
+                await asyncio.wait_for(done.wait(), REPLY_HEAD_START_S)
             except TimeoutError:
                 pass
             response = await self.client.sync(timeout=await self._poll_timeout_ms() if token else 0,
@@ -300,6 +305,8 @@ class Bot:
             failures = 0
             self.client.answered()
             self.health.synced()
+            busy = sum(e.sender != self.client.user_id for r in response.rooms.join.values()
+                       for e in r.timeline.events) >= BUSY_BATCH
             async with self._batch:
                 await self._keys()
                 await self._process(response, initial=token is None)

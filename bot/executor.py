@@ -29,6 +29,7 @@ REMOTE_JOIN_TRIES = 5  # a join refused by the inviting server is tried again fo
 # homeserver builds the room undisturbed (bench/open_case.py); bounded, so a slow createRoom holds nothing for long.
 HOLD_FOR_ROOM_S = 1.0
 REACT_PATIENCE_S = 2.0  # a ✅ waits for the answers of the moment at most this long
+REACT_SLOTS = 2  # ✅ on their way at once
 AUDIT_ANCHORS = "nl.zvh.audit_anchors"  # in the bot's account data, outside the database
 KEEP_ANCHORS = 400  # a year of nightly anchors and then some
 
@@ -40,18 +41,25 @@ def choose(due: list[Head], busy: list[Head], building: list[Head], slots: int, 
     messages, then reactions. A ✅ waits while any message is due or on its way: in a burst every answer goes
     before any ✅ (bench/load.py), and the order within a room is kept by the lanes anyway; one that has waited
     REACT_PATIENCE_S (`patient`) goes as a message, so a long run of reminders never starves it. What a command
-    wrote together with a room being built (`building`: the same transaction) waits for that room."""
+    wrote together with a room being built (`building`, or starting now: the same transaction) waits for it."""
     def rank(head: Head) -> int:
-        if head.kind in outbox_writer.ROOM_STRUCTURE:
-            return 0
-        return 2 if head.kind == "react" and head.id not in patient else 1
+        return _rank(head, patient)
 
-    together = {(h.created_at, h.id) for h in building}
+    together = {(h.created_at, h.id) for h in [*building, *(h for h in due if rank(h) == 0)]}
     ready = [h for h in due if not any(h.created_at == stamp and h.id > first for stamp, first in together)
              or rank(h) == 0]
     if any(rank(h) < 2 for h in ready + busy):
         ready = [h for h in ready if rank(h) < 2]
-    return sorted(ready, key=lambda h: (rank(h), h.id))[:max(0, slots - len(busy))]
+    chosen = sorted(ready, key=lambda h: (rank(h), h.id))[:max(0, slots - len(busy))]
+    # A few ✅ at a time: those on their way when the next commands come in compete with their answers.
+    reacting = sum(rank(h) == 2 for h in busy)
+    return [h for h in chosen if rank(h) < 2 or (reacting := reacting + 1) <= REACT_SLOTS]
+
+
+def _rank(head: Head, patient: frozenset[int] = frozenset()) -> int:
+    if head.kind in outbox_writer.ROOM_STRUCTURE:
+        return 0
+    return 2 if head.kind == "react" and head.id not in patient else 1
 
 
 class Executor:
@@ -61,6 +69,7 @@ class Executor:
         self.config = config
         self._wake = asyncio.Event()
         self.idle = asyncio.Event()  # set while nothing is due
+        self.answered = asyncio.Event()  # set while no answer (nothing but ✅) is due or on its way
         self.performed = 0
         self._room_version: str | None = None
         self._acl_locks: dict[str, asyncio.Lock] = {}
@@ -72,6 +81,7 @@ class Executor:
 
     def wake(self) -> None:
         self.idle.clear()
+        self.answered.clear()
         self._wake.set()
 
     async def run(self) -> None:
@@ -108,6 +118,10 @@ class Executor:
                 task.add_done_callback(running.discard)
             if not busy and not due:
                 self.idle.set()
+            if any(_rank(h) < 2 for h in [*due, *busy.values()]):
+                self.answered.clear()
+            else:
+                self.answered.set()
             if building:  # what waits for a room waits a bounded time: look again when that is up
                 held_until = min(started_at[h.id] for h in building) + HOLD_FOR_ROOM_S - loop.time()
             if due_since and len(patient) < len(due_since):  # and a ✅ that waits for answers

@@ -34,8 +34,15 @@ def test_what_a_command_wrote_with_a_room_waits_for_it_and_other_commands_do_not
     due = [head(6, "message", T1), head(7, "message", T2), head(4, "message", T1)]
     assert ids(choose(due, [room], [room], 8)) == [4, 7]  # 6: written after the room, in the same transaction
     assert ids(choose(due, [room], [], 8)) == [4, 6, 7]  # the room took longer than the hold: nothing waits
+    assert ids(choose([room, *due], [], [], 8)) == [5, 4, 7]  # the room starts now: the same holds
 
 
 def test_no_more_than_the_free_slots():
     due = [head(i, "message") for i in range(1, 11)]
     assert ids(choose(due, [head(20, "message")], [], 8)) == [1, 2, 3, 4, 5, 6, 7]
+
+
+def test_no_more_than_a_few_reactions_at_once():
+    due = [head(i, "react") for i in range(1, 6)]
+    assert ids(choose(due, [], [], 8)) == [1, 2]
+    assert ids(choose(due, [head(9, "react")], [], 8)) == [1]
