@@ -255,6 +255,7 @@ class Bot:
             await asyncio.gather(*tasks, return_exceptions=True)
             await self.client.close()
             await self.db.close()
+            annotator.stop()  # the personal-details worker ends with the bot, even while still loading
 
     def stop(self) -> None:
         self._stopping.set()

@@ -63,12 +63,8 @@ def main(argv: list[str] | None = None) -> int:
         for handler in logging.getLogger().handlers:
             handler.setFormatter(JsonFormatter())
     from bot.app import Bot
-    from core import annotator
 
-    try:
-        asyncio.run(Bot(config).run_until_signalled())
-    finally:
-        annotator.stop()  # the personal-details worker ends with the bot, even if it is still loading
+    asyncio.run(Bot(config).run_until_signalled())
     return 0
 
 
