@@ -52,7 +52,7 @@ def stop() -> None:
         pool, _pool = _pool, None
     if pool is not None:
         for process in list(getattr(pool, "_processes", {}).values()):  # no public way to end a busy worker
-            process.terminate()
+            process.kill()  # SIGKILL: a SIGTERM can be ignored (inherited) or held up; the worker keeps no state
         pool.shutdown(wait=False, cancel_futures=True)
 
 
