@@ -28,6 +28,7 @@ import time
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from commands import report_period
@@ -146,6 +147,27 @@ def timed(samples: list[float]) -> dict[str, float]:
     return {"median_s": round(statistics.median(samples), 4), "max_s": round(max(samples), 4)}
 
 
+async def passes(db: Database, cfg: Config, window: figures.Window, period: Any, where: Filter | None, runs: int
+                 ) -> tuple[Any, Any, Any, dict[str, list[float]]]:
+    """The report made `runs` times: the last pass's history, counts and what is shown, and each step's times
+    (storage, its CPU, counting, suppression, the whole report with its files)."""
+    times: dict[str, list[float]] = {k: [] for k in ("storage", "storage_cpu", "counting", "suppression", "whole")}
+    for _ in range(runs):
+        async with db.transaction() as tx:
+            c0, t0 = time.process_time(), time.perf_counter()
+            history = await figures.history(tx, window, cfg.pseudonym_key)
+            c1, t1 = time.process_time(), time.perf_counter()
+            counted = compute(history, period, where, cfg, NOW.date())
+            t2 = time.perf_counter()
+            shown = Shown.of(counted, cfg.reports.threshold)
+            t3 = time.perf_counter()
+            await make(tx, cfg, NOW, [period], where, "nl", None, "!room")
+            t4 = time.perf_counter()
+        for key, took in zip(times, (t1 - t0, c1 - c0, t2 - t1, t3 - t2, t4 - t3), strict=True):
+            times[key].append(took)
+    return history, counted, shown, times
+
+
 async def run(referrals: int, cases: int, per_case: int, purged: int, runs: int) -> dict:
     cfg = config()
     with tempfile.TemporaryDirectory() as tmp:
@@ -157,41 +179,11 @@ async def run(referrals: int, cases: int, per_case: int, purged: int, runs: int)
             generated = time.perf_counter() - started
             period = report_period.last_months(NOW.date(), 60)
             window = figures.Window(period.start, period.end, report_period.year_before(period.start), NOW, TZ)
-            storage, storage_cpu, counting, suppression, whole = [], [], [], [], []
-            for _ in range(runs):
-                async with db.transaction() as tx:
-                    c0, t0 = time.process_time(), time.perf_counter()
-                    history = await figures.history(tx, window, cfg.pseudonym_key)
-                    c1, t1 = time.process_time(), time.perf_counter()
-                    counted = compute(history, period, None, cfg, NOW.date())
-                    t2 = time.perf_counter()
-                    shown = Shown.of(counted, cfg.reports.threshold)
-                    t3 = time.perf_counter()
-                    await make(tx, cfg, NOW, [period], None, "nl", None, "!room")
-                    t4 = time.perf_counter()
-                storage.append(t1 - t0)
-                storage_cpu.append(c1 - c0)
-                counting.append(t2 - t1)
-                suppression.append(t3 - t2)
-                whole.append(t4 - t3)
+            history, counted, shown, region = await passes(db, cfg, window, period, None, runs)
             # One municipality (a ninth of the region): many small cells, so suppression and its proof work hard.
             small_town = Filter("municipality", "Wassenaar")
-            local_window = replace(window, municipality=small_town.value)
-            local_storage, local_suppression, local_whole = [], [], []
-            for _ in range(runs):
-                async with db.transaction() as tx:
-                    t0 = time.perf_counter()
-                    local_history = await figures.history(tx, local_window, cfg.pseudonym_key)
-                    t1 = time.perf_counter()
-                    local = compute(local_history, period, small_town, cfg, NOW.date())
-                    t2 = time.perf_counter()
-                    local_shown = Shown.of(local, cfg.reports.threshold)
-                    t3 = time.perf_counter()
-                    await make(tx, cfg, NOW, [period], small_town, "nl", None, "!room")
-                    t4 = time.perf_counter()
-                local_storage.append(t1 - t0)
-                local_suppression.append(t3 - t2)
-                local_whole.append(t4 - t3)
+            _, local, local_shown, town = await passes(db, cfg, replace(window, municipality=small_town.value),
+                                                       period, small_town, runs)
             async with db.transaction() as tx:
                 sizes = {table: await tx.value(f"SELECT COUNT(*) FROM {table}") for table in
                          ("referrals", "cases", "actions", "meetings", "zrm_scores", "figure_records")}
@@ -204,11 +196,12 @@ async def run(referrals: int, cases: int, per_case: int, purged: int, runs: int)
                  "tables": len(history.tables)},
         "hidden": {"primary": sum(v == "primary" for v in shown.hidden.values()),
                    "secondary": sum(v == "secondary" for v in shown.hidden.values()), "cells": len(counted.values)},
-        "storage": timed(storage), "storage_cpu": timed(storage_cpu), "counting": timed(counting),
-        "suppression": timed(suppression), "whole_report": timed(whole), "runs": runs,
+        "storage": timed(region["storage"]), "storage_cpu": timed(region["storage_cpu"]),
+        "counting": timed(region["counting"]), "suppression": timed(region["suppression"]),
+        "whole_report": timed(region["whole"]), "runs": runs,
         "one_municipality": {
-            "referrals": local.values["referrals"], "storage": timed(local_storage),
-            "suppression": timed(local_suppression), "whole_report": timed(local_whole),
+            "referrals": local.values["referrals"], "storage": timed(town["storage"]),
+            "suppression": timed(town["suppression"]), "whole_report": timed(town["whole"]),
             "hidden": {"primary": sum(v == "primary" for v in local_shown.hidden.values()),
                        "secondary": sum(v == "secondary" for v in local_shown.hidden.values()),
                        "cells": len(local.values)}},
