@@ -34,7 +34,6 @@ AUDIT_ANCHORS = "nl.zvh.audit_anchors"  # in the bot's account data, outside the
 KEEP_ANCHORS = 400  # a year of nightly anchors and then some
 
 
-
 def choose(due: list[Head], busy: list[Head], building: list[Head], slots: int, patient: frozenset[int] = frozenset()
            ) -> list[Head]:
     """Which due lane heads start now, in this order: room structure (a case room and its invitations), then
@@ -100,8 +99,8 @@ class Executor:
             async with self.db.transaction() as tx:
                 heads = [h for h in await outbox.heads(tx) if h.lane not in busy]
                 due = [h for h in heads if h.not_before is None or h.not_before <= now]
-                building = [h for h in busy.values() if h.kind in outbox_writer.ROOM_STRUCTURE
-                            and loop.time() - started_at[h.id] < HOLD_FOR_ROOM_S]
+                building = [h for h in busy.values()
+                            if _rank(h) == 0 and loop.time() - started_at[h.id] < HOLD_FOR_ROOM_S]
                 started = []
                 t = loop.time()
                 due_since = {h.id: due_since.get(h.id, t) for h in due if h.kind == "react"}
